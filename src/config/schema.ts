@@ -1,0 +1,290 @@
+// The single source of truth for deploy.config.ts: types, defaults, descriptions, the editor
+// JSON Schema (scripts/gen-schema.ts) and the README's configuration reference all come from here.
+import { z } from 'zod';
+
+const seconds = (description: string) => z.number().nonnegative().describe(description);
+const positiveSeconds = (description: string) => z.number().positive().describe(description);
+const threshold = (description: string) => z.number().int().min(2).max(10).describe(description);
+
+const health = z
+  .strictObject({
+    path: z.string().startsWith('/').default('/health').describe('Health endpoint on the app port.'),
+    expectStatus: z.number().int().min(100).max(599).default(200).describe('Status a healthy app answers.'),
+    timeoutSeconds: positiveSeconds('How long a new JVM may take to answer healthy before rollback.').default(
+      120,
+    ),
+    intervalSeconds: positiveSeconds('First delay between health polls (backs off up to 4x).').default(1),
+  })
+  .describe('How the tool checks the app on the host itself (loopback), independent of the load balancer.');
+
+const source = z
+  .union([
+    z
+      .strictObject({
+        commit: z.string().min(1).describe("Git revision of the local checkout to upload, e.g. 'HEAD'."),
+      })
+      .describe(
+        'Upload a git revision of the checkout the tool runs in (the default; in GitHub Actions: the checkout).',
+      ),
+    z.strictObject({ dir: z.string().min(1).describe('Local directory uploaded as is.') }),
+    z.strictObject({
+      git: z
+        .strictObject({
+          url: z.string().min(1).describe('Repository URL the host can fetch.'),
+          ref: z.string().min(1).default('main').describe('Branch, tag or commit to fetch.'),
+        })
+        .describe('The host fetches the source itself.'),
+    }),
+  ])
+  .describe('What gets deployed: { commit }, { dir } or { git: { url, ref } }.');
+
+const app = z
+  .strictObject({
+    name: z.string().min(1).describe('App name, used in release ids, lock and log messages.'),
+    dir: z
+      .string()
+      .startsWith('/')
+      .default('/srv/app')
+      .describe('Host directory that holds releases/, current and the deploy lock.'),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .default(8080)
+      .describe('Port the app (and its health check) listens on.'),
+    health: health.prefault({}),
+    start: z
+      .strictObject({
+        command: z
+          .string()
+          .min(1)
+          .default('java -jar build/libs/app.jar')
+          .describe('Starts the app, run in the release directory.'),
+        env: z.record(z.string(), z.string()).default({}).describe('Environment for the start command.'),
+        bootSeconds: positiveSeconds('Estimate of the time from start to healthy (plan only).').default(20),
+      })
+      .describe('How the new JVM is started: detached (setsid), output to a log file, PID file.')
+      .prefault({}),
+    stop: z
+      .strictObject({
+        graceSeconds: positiveSeconds(
+          'SIGTERM, then SIGKILL after this many seconds (Spring Boot: 30 per phase).',
+        ).default(30),
+      })
+      .describe('How the old JVM is stopped: SIGTERM, grace period, SIGKILL.')
+      .prefault({}),
+    build: z
+      .strictObject({
+        command: z
+          .string()
+          .min(1)
+          .default('./gradlew bootJar')
+          .describe('Builds the artifact in the release directory.'),
+        where: z
+          .enum(['host', 'local'])
+          .default('host')
+          .describe(
+            "'host': build in the release on the host; 'local': build here and upload the artifact before draining.",
+          ),
+        artifact: z
+          .string()
+          .min(1)
+          .default('build/libs/app.jar')
+          .describe('Path of the built artifact, relative to the release.'),
+        estimateSeconds: positiveSeconds('Estimate of the build time (plan only).').default(60),
+      })
+      .describe('How the release is built.')
+      .prefault({}),
+    source: source.default({ commit: 'HEAD' }),
+    releases: z
+      .strictObject({
+        keep: z
+          .number()
+          .int()
+          .min(2)
+          .default(5)
+          .describe('Releases kept per host (the running one and the rollback target are never pruned).'),
+      })
+      .describe('Release directories kept on each host.')
+      .prefault({}),
+  })
+  .describe('The app: where it lives on the host, how it is built, started, stopped and checked.');
+
+const staticHost = z.strictObject({
+  name: z.string().min(1).describe('Name used in output and --hosts.'),
+  host: z.string().min(1).describe('Address to reach the host over SSH.'),
+  port: z.number().int().min(1).max(65535).default(22).describe('SSH port.'),
+  user: z.string().min(1).default('ec2-user').describe('SSH user.'),
+  privateKeyPath: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('SSH private key; default: the agent, then ~/.ssh/id_ed25519.'),
+  instanceId: z
+    .string()
+    .regex(/^i-[0-9a-z]+$/, 'an EC2 instance id looks like i-0abc1234def567890')
+    .optional()
+    .describe('EC2 instance id: the target Id in the target group.'),
+  strictHostKeyChecking: z.boolean().optional().describe('Per-host override of ssh.strictHostKeyChecking.'),
+});
+
+const hosts = z
+  .union([
+    z.array(staticHost).min(1, 'list at least one host'),
+    z.strictObject({
+      discover: z.strictObject({
+        tags: z
+          .record(z.string(), z.string())
+          .describe('EC2 tags every host must carry (running instances only).'),
+        address: z.enum(['private', 'public']).default('private').describe('Which address to SSH to.'),
+        user: z.string().min(1).default('ec2-user').describe('SSH user for discovered hosts.'),
+        privateKeyPath: z.string().min(1).optional().describe('SSH private key for discovered hosts.'),
+      }),
+    }),
+  ])
+  .describe('The instances, one at a time: a list, or { discover: { tags } } through EC2.');
+
+const healthCheck = z
+  .strictObject({
+    intervalSeconds: positiveSeconds('HealthCheckIntervalSeconds (AWS: 5-300).'),
+    timeoutSeconds: positiveSeconds('HealthCheckTimeoutSeconds (AWS: 2-120, below the interval).'),
+    unhealthyThreshold: threshold('UnhealthyThresholdCount (2-10).'),
+    healthyThreshold: threshold('HealthyThresholdCount (2-10).'),
+  })
+  .describe("The target group's health check, when it is not read from AWS.");
+
+const loadBalancer = z
+  .strictObject({
+    targetGroup: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Target group name or ARN: settings are read from AWS.'),
+    region: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('AWS region; default: the SDK chain (AWS_REGION, profile).'),
+    endpoint: z.url().optional().describe('ELBv2 endpoint override (a local or test endpoint).'),
+    healthCheck: healthCheck.optional(),
+    deregistrationDelaySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(300)
+      .describe('deregistration_delay.timeout_seconds, when not read from AWS.'),
+  })
+  .describe(
+    'Either { targetGroup, region } read from AWS, or an offline { healthCheck, deregistrationDelaySeconds }.',
+  );
+
+const common = {
+  marginSeconds: seconds('Added to the computed bound before the old JVM is stopped.').default(2),
+};
+const drain = z
+  .discriminatedUnion('mode', [
+    z.strictObject({
+      mode: z
+        .literal('termination')
+        .describe('POST the termination path so /health fails, then wait out the window.'),
+      path: z.string().startsWith('/').default('/termination').describe('Path that makes /health fail.'),
+      responseSeconds: seconds('How fast a failing health check answers (r); d = min(r, timeout).').default(
+        0.1,
+      ),
+      model: z
+        .enum(['fixed-rate', 'fixed-delay'])
+        .default('fixed-rate')
+        .describe("Check schedule: AWS documents 'fixed-rate'; 'fixed-delay' is the field write-up's model."),
+      compareWithSleepSeconds: positiveSeconds(
+        'A fixed sleep to compare the computed wait with (e.g. 25).',
+      ).optional(),
+      ...common,
+    }),
+    z.strictObject({
+      mode: z
+        .literal('deregister')
+        .describe('DeregisterTargets, wait until nothing is in flight, RegisterTargets.'),
+      maxRequestSeconds: positiveSeconds('Longest request you expect; draining rarely needs longer.').default(
+        30,
+      ),
+      compareWithSleepSeconds: positiveSeconds('A fixed sleep to compare the computed wait with.').optional(),
+      ...common,
+    }),
+  ])
+  .describe('How traffic is taken away from a host before its JVM is stopped.');
+
+export const configSchema = z
+  .strictObject({
+    app,
+    hosts,
+    loadBalancer,
+    drain: drain.default({
+      mode: 'termination',
+      path: '/termination',
+      responseSeconds: 0.1,
+      model: 'fixed-rate',
+      marginSeconds: 2,
+    }),
+    strategy: z
+      .enum(['stop-first', 'build-first'])
+      .default('stop-first')
+      .describe(
+        "'stop-first': stop the old JVM before building (memory-safe); 'build-first': the old order.",
+      ),
+    memory: z
+      .strictObject({
+        intervalSeconds: positiveSeconds('Sampling period on the host.').default(1),
+        source: z.enum(['auto', 'meminfo', 'cgroup']).default('auto').describe('Where used memory is read.'),
+        cgroupPath: z
+          .string()
+          .startsWith('/')
+          .optional()
+          .describe('Memory cgroup to read (default: detected).'),
+        warnPercent: z
+          .number()
+          .min(1)
+          .max(100)
+          .default(90)
+          .describe('Budget preflight warns above this peak.'),
+      })
+      .describe('The 1-Hz memory sampler on the host.')
+      .prefault({}),
+    ssh: z
+      .strictObject({
+        knownHostsPath: z
+          .string()
+          .min(1)
+          .default('~/.ssh/known_hosts')
+          .describe('known_hosts used to verify host keys.'),
+        strictHostKeyChecking: z
+          .boolean()
+          .default(true)
+          .describe('Refuse unknown host keys (changed keys are always refused).'),
+        connectTimeoutSeconds: positiveSeconds('SSH connect timeout.').default(10),
+      })
+      .describe('SSH connections: host keys are verified against known_hosts.')
+      .prefault({}),
+    lock: z
+      .strictObject({
+        staleAfterMinutes: positiveSeconds(
+          'A lock older than this whose owner is gone is called stale.',
+        ).default(60),
+      })
+      .describe('The deploy lock kept on each host.')
+      .prefault({}),
+    report: z
+      .strictObject({
+        dir: z.string().min(1).default('deploy-report').describe('Where report.json and charts go.'),
+      })
+      .describe('The deploy report (overridden by --report-dir).')
+      .prefault({}),
+  })
+  .describe('handoff deploy configuration');
+
+export type DeployConfigInput = z.input<typeof configSchema>;
+export type DeployConfig = z.output<typeof configSchema>;
+export type HealthCheckSettings = z.output<typeof healthCheck>;
+export type StaticHost = z.output<typeof staticHost>;
+export type DrainConfig = DeployConfig['drain'];

@@ -1,0 +1,6 @@
+// The public programmatic API. Side-effect free: deploy.config.ts imports defineConfig from here.
+export { defineConfig } from './config/define.ts';
+export type { DeployConfig, DeployConfigInput } from './config/schema.ts';
+export { validateConfig } from './config/validate.ts';
+export { deregistrationWindow, readmitWindow, recommendedWait, unhealthyWindow } from './plan/drain.ts';
+export { buildPlan, type Facts, type Plan } from './plan/plan.ts';

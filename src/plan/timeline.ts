@@ -1,0 +1,88 @@
+// Pure: the per-host steps of design.md section 1 with expected start and duration.
+// Durations that depend on the app (stop, build, boot) are estimates and say so.
+
+export type StepName =
+  | 'preflight'
+  | 'upload'
+  | 'drain'
+  | 'wait'
+  | 'stop'
+  | 'build'
+  | 'start'
+  | 'health'
+  | 'admit'
+  | 'settle';
+
+export type TimelineEntry = {
+  host: string;
+  step: StepName;
+  atSeconds: number;
+  durationSeconds: number;
+  note: string;
+};
+
+export type TimelineInput = {
+  hosts: string[];
+  strategy: 'stop-first' | 'build-first';
+  buildWhere: 'host' | 'local';
+  mode: 'termination' | 'deregister';
+  waitSeconds: number;
+  settleSeconds: number;
+  graceSeconds: number;
+  buildSeconds: number;
+  bootSeconds: number;
+};
+
+type Step = { step: StepName; seconds: number; note: string };
+
+/** The order of one host's steps; the memory-safe order stops the old JVM before building. */
+export function hostSteps(input: TimelineInput): Step[] {
+  const drainNote =
+    input.mode === 'termination' ? 'POST termination path: /health starts failing' : 'DeregisterTargets';
+  const admitNote = input.mode === 'termination' ? 'new JVM answers /health 200' : 'RegisterTargets';
+  const build: Step =
+    input.buildWhere === 'host'
+      ? { step: 'build', seconds: input.buildSeconds, note: `~estimate; in releases/<id> on the host` }
+      : { step: 'upload', seconds: 1, note: '~estimate; artifact built locally, uploaded before draining' };
+  const drainAndWait: Step[] = [
+    { step: 'drain', seconds: 0.2, note: drainNote },
+    {
+      step: 'wait',
+      seconds: input.waitSeconds,
+      note: 'computed bound; ends early when the LB confirms and nothing is in flight',
+    },
+    {
+      step: 'stop',
+      seconds: input.graceSeconds,
+      note: `bound: SIGTERM, up to ${input.graceSeconds} s grace, then SIGKILL`,
+    },
+  ];
+  const tail: Step[] = [
+    { step: 'start', seconds: 0.5, note: 'setsid, stdin /dev/null, log file, PID file' },
+    { step: 'health', seconds: input.bootSeconds, note: '~estimate: JVM boot until /health answers' },
+    { step: 'admit', seconds: 0.2, note: admitNote },
+    { step: 'settle', seconds: input.settleSeconds, note: 'healthy-threshold window before the next host' },
+  ];
+  const preflight: Step = {
+    step: 'preflight',
+    seconds: 1,
+    note: '~estimate: lock, SSH, another target healthy',
+  };
+  const buildFirst = input.strategy === 'build-first' || input.buildWhere === 'local';
+  return buildFirst
+    ? [preflight, build, ...drainAndWait, ...tail]
+    : [preflight, ...drainAndWait, build, ...tail];
+}
+
+export function buildTimeline(input: TimelineInput): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  let at = 0;
+  for (const host of input.hosts)
+    for (const s of hostSteps(input)) {
+      out.push({ host, step: s.step, atSeconds: round(at), durationSeconds: round(s.seconds), note: s.note });
+      at += s.seconds;
+    }
+  return out;
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;

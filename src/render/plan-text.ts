@@ -1,0 +1,75 @@
+// Pure: the human dry-run. Every formula is printed with its terms filled in, so a reader can
+// check it by hand and hold it against the `sleep 25` it replaces.
+import type { Plan } from '../plan/plan.ts';
+
+const n = (v: number) => String(Math.round(v * 1000) / 1000);
+
+export function renderPlanText(plan: Plan): string {
+  const { drain, healthCheck: hc } = plan;
+  const t = drain.terms;
+  const lines: string[] = [];
+  lines.push(
+    `handoff plan · app ${plan.app} · ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} · strategy ${plan.strategy} · drain ${drain.mode}`,
+    '',
+    `Health check (source: ${hc.source})`,
+    `  interval I = ${n(t.I)} s · timeout T = ${n(t.T)} s · unhealthy threshold N = ${t.N} · healthy threshold H = ${t.H}`,
+  );
+  if (drain.mode === 'termination') {
+    const fixedRate = drain.model === 'fixed-rate';
+    lines.push(
+      `  a failing check is recorded after d = min(r, T) = min(${n(t.r ?? 0)}, ${n(t.T)}) = ${n(t.d ?? 0)} s`,
+      '',
+      fixedRate
+        ? 'Unhealthy after (fixed-rate, as AWS documents: a check every I s whatever the response time; each LB node has its own phase in [0, I))'
+        : 'Unhealthy after (fixed-delay: the next check starts I s after the previous one ended)',
+      `  earliest = ${drain.formula.earliest} = ${fixedRate ? `(${t.N}-1)·${n(t.I)} + ${n(t.d ?? 0)}` : `(${t.N}-1)·${n(t.I)} + ${t.N}·${n(t.d ?? 0)}`} = ${n(drain.unhealthyAfterSeconds.earliest)} s`,
+      `  latest   ${fixedRate ? '<' : '='} ${drain.formula.latest} = ${fixedRate ? `${t.N}·${n(t.I)} + ${n(t.d ?? 0)}` : `${t.N}·${n(t.I)} + ${n(t.dOk)} + ${t.N}·${n(t.d ?? 0)}`} = ${n(drain.unhealthyAfterSeconds.latest)} s`,
+    );
+  } else {
+    lines.push(
+      '',
+      'Deregistration (routing stops at once; draining ends when nothing is in flight, though the API says draining for D)',
+      `  deregistration delay D = ${n(drain.deregistrationDelaySeconds.value)} s (source: ${drain.deregistrationDelaySeconds.source})`,
+      `  expected = ${drain.formula.latest} = ${n(drain.unhealthyAfterSeconds.latest)} s, confirmed on the host by counting in-flight connections`,
+    );
+  }
+  lines.push(
+    `  wait     = latest + margin = ${n(drain.unhealthyAfterSeconds.latest)} + ${n(drain.marginSeconds)} = ${n(drain.waitSeconds)} s`,
+  );
+  if (drain.comparison) {
+    const c = drain.comparison;
+    const verb = c.savedPerHostSeconds >= 0 ? 'shorter' : 'longer';
+    lines.push(
+      `  vs sleep ${n(c.sleepSeconds)}: ${n(Math.abs(c.savedPerHostSeconds))} s ${verb} per host, ${n(Math.abs(c.savedTotalSeconds))} s over ${plan.hosts.length} host(s); the sleep is ${c.safe ? 'safe but' : 'NOT safe:'} ${c.safe ? 'a guess' : `below the latest bound ${n(drain.unhealthyAfterSeconds.latest)} s`}`,
+    );
+  }
+  lines.push(
+    '',
+    drain.mode === 'termination'
+      ? 'Back in service (health flip: H passing checks)'
+      : 'Back in service (new registration: initial, then healthy)',
+    `  earliest = ${drain.formula.readmitEarliest} = ${drain.mode === 'termination' ? `(${t.H}-1)·${n(t.I)} + ${n(t.dOk)} = ` : ''}${n(drain.readmitWindowSeconds.earliest)} s`,
+    `  latest   = ${drain.formula.readmitLatest} = ${drain.mode === 'termination' ? `${t.H}·${n(t.I)} + ${n(t.dOk)} = ` : ''}${n(drain.readmitWindowSeconds.latest)} s${drain.mode === 'deregister' ? ' (plus registration latency: confirmed through DescribeTargetHealth)' : ''}`,
+    '',
+    'Timeline (~ marks estimates; stop is the grace bound)',
+    ...timelineTable(plan),
+    `  total ~${n(plan.totalSeconds)} s`,
+  );
+  if (plan.warnings.length > 0) lines.push('', 'Warnings', ...plan.warnings.map((w) => `  ! ${w}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function timelineTable(plan: Plan): string[] {
+  const rows = plan.timeline.map((e) => [
+    e.host,
+    e.step,
+    `${n(e.atSeconds)} s`,
+    `${e.note.startsWith('~') ? '~' : ''}${n(e.durationSeconds)} s`,
+    e.note.replace(/^~/, ''),
+  ]);
+  const header = ['host', 'step', 'at', 'takes', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`;
+  return [fmt(header), ...rows.map(fmt)];
+}

@@ -1,0 +1,21 @@
+// The editor JSON Schema and the README's configuration reference are generated from the zod
+// schema; this fails when someone changes the schema without `npm run schema`.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { withReference } from '../../scripts/gen-schema.ts';
+import { configJsonSchema } from '../../src/config/reference.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('generated docs are current', () => {
+  it('schema/deploy-config.schema.json', () => {
+    const onDisk = JSON.parse(readFileSync(join(root, 'schema/deploy-config.schema.json'), 'utf8'));
+    expect(onDisk).toEqual(configJsonSchema());
+  });
+  it('README configuration reference', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toBe(withReference(readme));
+    expect(readme).toContain('| `loadBalancer.healthCheck.timeoutSeconds` |');
+  });
+});

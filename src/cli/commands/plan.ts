@@ -1,7 +1,7 @@
-// `deploy plan` (and `deploy run --dry-run`'s header): load, gather, plan, render. No side effects.
-
+// `deploy plan` (and the head of `deploy run`): load, gather, plan, render. No side effects.
 import { formatIssue } from '../../config/issues.ts';
 import { loadConfig } from '../../config/load.ts';
+import type { DeployConfig, StaticHost } from '../../config/schema.ts';
 import { gatherFacts, resolveHosts } from '../../core/facts.ts';
 import { EXIT } from '../../errors.ts';
 import { buildPlan, type Plan } from '../../plan/plan.ts';
@@ -9,15 +9,17 @@ import { renderPlanText } from '../../render/plan-text.ts';
 import type { Io } from '../io.ts';
 import { awsPorts } from './aws.ts';
 
-export async function makePlan(
-  values: Record<string, unknown>,
-  io: Io,
-): Promise<{ plan: Plan; configWarnings: string[] }> {
-  const { config, warnings } = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
+export type Planned = { plan: Plan; config: DeployConfig; hosts: StaticHost[]; configWarnings: string[] };
+
+export async function makePlan(values: Record<string, unknown>, io: Io): Promise<Planned> {
+  const loaded = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
+  const config = values.strategy
+    ? { ...loaded.config, strategy: values.strategy as DeployConfig['strategy'] }
+    : loaded.config;
   const ports = await awsPorts(config, io);
   const hosts = await resolveHosts(config, { hostsFilter: values.hosts as string | undefined, ...ports });
   const facts = await gatherFacts(config, hosts, ports);
-  return { plan: buildPlan(config, facts), configWarnings: warnings.map(formatIssue) };
+  return { plan: buildPlan(config, facts), config, hosts, configWarnings: loaded.warnings.map(formatIssue) };
 }
 
 export async function planCommand(values: Record<string, unknown>, io: Io): Promise<number> {

@@ -1,11 +1,132 @@
-// `deploy run`: for now only --dry-run (the plan); the engine lands with issue 4.
+// `deploy run`: plan, then the engine with SSH executors, or, with --dry-run, the same engine with
+// a recording executor and virtual time (no side effects). Writes the report beside the events.
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { realClock, VirtualClock } from '../../engine/clock.ts';
+import { deploy } from '../../engine/deploy.ts';
+import { type DeployEvent, emitter } from '../../engine/events.ts';
+import { lockOwner } from '../../engine/locks.ts';
+import { releaseId, uploaderFor } from '../../engine/source.ts';
 import { UsageError } from '../../errors.ts';
+import { LocalExecutor } from '../../executors/local.ts';
+import { type Recorded, RecordingExecutor } from '../../executors/recording.ts';
+import { connectSsh } from '../../executors/ssh.ts';
+import { renderPlanText } from '../../render/plan-text.ts';
+import { buildReport } from '../../report/report.ts';
+import { writeReportFiles } from '../../report/write.ts';
 import type { Io } from '../io.ts';
-import { planCommand } from './plan.ts';
+import { makePlan } from './plan.ts';
+import { renderers } from './renderers.ts';
 
 export async function runCommand(values: Record<string, unknown>, io: Io): Promise<number> {
-  if (values.strategy !== undefined && values.strategy !== 'stop-first' && values.strategy !== 'build-first')
-    throw new UsageError(`--strategy must be stop-first or build-first, got '${values.strategy}'`);
-  if (values['dry-run']) return planCommand(values, io);
-  throw new UsageError('deploy run without --dry-run is not available yet');
+  const strategy = values.strategy as string | undefined;
+  if (strategy !== undefined && strategy !== 'stop-first' && strategy !== 'build-first')
+    throw new UsageError(`--strategy must be stop-first or build-first, got '${strategy}'`);
+  const dryRun = Boolean(values['dry-run']);
+  const { plan, config, hosts, configWarnings } = await makePlan({ ...values, strategy }, io);
+  const human = values.json ? io.stderr : io.stdout;
+  if (dryRun) human.write(renderPlanText({ ...plan, warnings: [...configWarnings, ...plan.warnings] }));
+
+  const clock = dryRun ? new VirtualClock(Date.now()) : realClock;
+  const id = releaseId(clock.now());
+  const reportDir = resolve(io.cwd, (values['report-dir'] as string | undefined) ?? config.report.dir);
+  const sinks: ((e: DeployEvent) => void)[] = [renderers(human, io.env)];
+  if (!dryRun) {
+    mkdirSync(reportDir, { recursive: true });
+    const events = createWriteStream(resolve(reportDir, 'events.ndjson'));
+    sinks.push((e) => events.write(`${JSON.stringify({ v: 1, ...e })}\n`));
+  }
+  const emit = emitter(clock, sinks);
+
+  const controller = new AbortController();
+  const onSignal = (sig: string) => {
+    if (controller.signal.aborted) return;
+    human.write(
+      `\n${sig}: finishing the current step and restoring service (the lock is released at the end)\n`,
+    );
+    controller.abort(new Error(sig));
+  };
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  process.on('SIGINT', sigint);
+  process.on('SIGTERM', sigterm);
+
+  const recorded: Recorded[] = [];
+  const local = new LocalExecutor(io.cwd);
+  try {
+    const run = await deploy({
+      config,
+      plan,
+      hosts,
+      clock,
+      signal: controller.signal,
+      emit,
+      releaseId: id,
+      dryRun,
+      allowDowntime: Boolean(values['allow-downtime']),
+      owner: lockOwner({
+        token: randomUUID(),
+        user: safeUser(),
+        pid: process.pid,
+        now: clock.now(),
+        env: io.env,
+      }),
+      connect: dryRun
+        ? async (host) => new RecordingExecutor(host.name, recorded)
+        : (host) =>
+            connectSsh({
+              name: host.name,
+              host: host.host,
+              port: host.port,
+              user: host.user,
+              ...(host.privateKeyPath ? { privateKeyPath: host.privateKeyPath } : {}),
+              knownHostsPath: config.ssh.knownHostsPath,
+              strictHostKeyChecking: host.strictHostKeyChecking ?? config.ssh.strictHostKeyChecking,
+              connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
+              cwd: io.cwd,
+            }),
+      upload: dryRun
+        ? async (_exec, dir) => `would upload ${JSON.stringify(config.app.source)} to ${dir}`
+        : uploaderFor(config.app.source, local),
+    });
+    const report = buildReport(run, {
+      app: config.app.name,
+      releaseId: id,
+      strategy: config.strategy,
+      drainMode: config.drain.mode,
+      dryRun,
+    });
+    if (dryRun) human.write(renderRecorded(recorded));
+    else writeReportFiles(reportDir, report);
+    emit({
+      kind: 'deploy:end',
+      result: run.result,
+      exitCode: run.exitCode,
+      ...(dryRun ? {} : { reportDir }),
+    });
+    if (run.error) human.write(`error: ${run.error}\n`);
+    if (values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return run.exitCode;
+  } finally {
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
+  }
+}
+
+function renderRecorded(recorded: Recorded[]): string {
+  const lines = recorded.map(
+    (r) =>
+      `  ${r.host.padEnd(6)} ${r.kind.padEnd(16)} ${r.command.replace(/^sh -c '(?:[^']|'\\'')*' handoff ?/, '')}`,
+  );
+  return `\nCommands the run would send (dry run: nothing was sent)\n${lines.join('\n')}\n`;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }

@@ -1,0 +1,64 @@
+// What a step sees: one host, its executor, the plan, and the host's mutable deploy state.
+import type { DeployConfig, StaticHost } from '../config/schema.ts';
+import type { Executor } from '../executors/types.ts';
+import type { Plan } from '../plan/plan.ts';
+import type { LoadBalancerPort } from '../ports.ts';
+import type { Layout } from '../remote/layout.ts';
+import type { Cmd } from '../remote/shell.ts';
+import type { Clock } from './clock.ts';
+import type { EmitFn, EngineStep } from './events.ts';
+
+export type HostState = {
+  previousRelease?: string;
+  oldPid?: number;
+  oldFoundBy?: 'pidfile' | 'port';
+  oldStoppedAt?: number;
+  drained?: boolean;
+  built?: boolean;
+  switched?: boolean;
+  newPid?: number;
+  healthy?: boolean;
+  drainEndedBy?: string;
+};
+
+export type Uploader = (exec: Executor, releaseDir: string, signal: AbortSignal) => Promise<string>;
+
+export type HostCtx = {
+  host: StaticHost;
+  exec: Executor;
+  layout: Layout;
+  config: DeployConfig;
+  plan: Plan;
+  releaseId: string;
+  clock: Clock;
+  signal: AbortSignal;
+  emit: EmitFn;
+  state: HostState;
+  upload: Uploader;
+  /** The load balancer, when it can be asked (AWS or a local ELBv2 endpoint). */
+  lb?: { port: LoadBalancerPort; arn: string; targetId: string; targetPort?: number };
+  others: { name: string; exec: Executor }[];
+  allowDowntime: boolean;
+};
+
+export type Step = {
+  name: EngineStep;
+  run(ctx: HostCtx): Promise<string>;
+  /** Restores what run changed; must be safe after a partial run. Runs without the abort signal. */
+  undo?(ctx: HostCtx): Promise<void>;
+};
+
+/** Runs a command in the context of a step, reporting it for dry-run output. */
+export async function run(
+  ctx: HostCtx,
+  step: EngineStep,
+  cmd: Cmd,
+  opts: { signal?: AbortSignal | null; stdin?: NodeJS.ReadableStream } = {},
+) {
+  ctx.emit({ kind: 'command', host: ctx.host.name, step, command: cmd.kind });
+  const signal = opts.signal === null ? undefined : (opts.signal ?? ctx.signal);
+  return ctx.exec.run(cmd, {
+    ...(signal ? { signal } : {}),
+    ...(opts.stdin ? { stdin: opts.stdin as never } : {}),
+  });
+}

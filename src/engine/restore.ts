@@ -1,0 +1,55 @@
+// Puts the previous release back in service on one host: the invariant every failure path ends in.
+import * as c from '../remote/commands.ts';
+import type { HostCtx } from './context.ts';
+import { waitForHealthy } from './health.ts';
+
+export class RestoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RestoreError';
+  }
+}
+
+export async function restoreService(ctx: HostCtx): Promise<void> {
+  const { port, health } = ctx.config.app;
+  const probe = await ctx.exec.run(c.probeHealth(port, health.path));
+  const alive = ctx.state.oldPid
+    ? (await ctx.exec.run(c.jvmAlive(ctx.state.oldPid))).stdout.trim() === 'alive'
+    : false;
+  // A JVM that has not been drained still serves; a drained one (termination) must be restarted.
+  if (
+    probe.stdout.trim() === String(health.expectStatus) &&
+    !(alive && ctx.state.drained && ctx.config.drain.mode === 'termination')
+  )
+    return readmit(ctx);
+  if (alive && ctx.state.oldPid)
+    await ctx.exec.run(c.stopJvm(ctx.state.oldPid, ctx.config.app.stop.graceSeconds));
+  const release = ctx.state.previousRelease;
+  if (!release)
+    throw new RestoreError(
+      `${ctx.host.name} has no previous release to start (no ${ctx.layout.current} symlink): start the app by hand`,
+    );
+  const r = await ctx.exec.run(
+    c.startJvm(ctx.layout, release, ctx.config.app.start.command, ctx.config.app.start.env),
+  );
+  if (r.code !== 0)
+    throw new RestoreError(`could not start release ${release} on ${ctx.host.name}: ${r.stderr.trim()}`);
+  const pid = Number(r.stdout.trim().split('\n').at(-1));
+  await ctx.exec.run(c.mark(ctx.layout, 'new.pid', String(pid)));
+  try {
+    await waitForHealthy({ ...ctx, releaseId: release }, pid, undefined);
+  } catch (error) {
+    throw new RestoreError(
+      `release ${release} did not come back on ${ctx.host.name}: ${(error as Error).message}`,
+    );
+  }
+  await readmit(ctx);
+}
+
+async function readmit(ctx: HostCtx): Promise<void> {
+  if (ctx.config.drain.mode === 'deregister' && ctx.lb && ctx.state.drained)
+    await ctx.lb.port.register(ctx.lb.arn, {
+      id: ctx.lb.targetId,
+      ...(ctx.lb.targetPort ? { port: ctx.lb.targetPort } : {}),
+    });
+}

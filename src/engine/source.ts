@@ -1,0 +1,45 @@
+// What gets deployed, sent to the host's new release directory: the current git commit (git
+// archive), a local directory (tar), or fetched by the host itself from a git URL.
+import type { DeployConfig } from '../config/schema.ts';
+import type { LocalExecutor } from '../executors/local.ts';
+import { check, type Executor } from '../executors/types.ts';
+import { script } from '../remote/shell.ts';
+import type { Uploader } from './context.ts';
+
+export function uploaderFor(source: DeployConfig['app']['source'], local: LocalExecutor): Uploader {
+  if ('git' in source)
+    return async (exec, dir, signal) => {
+      const r = await check(
+        exec,
+        script(
+          'release.fetch',
+          'cd "$1" && git init -q && git fetch -q --depth 1 "$2" "$3" && git checkout -q FETCH_HEAD && git rev-parse --short HEAD',
+          [dir, source.git.url, source.git.ref],
+        ),
+        { signal },
+      );
+      return `${source.git.url}@${source.git.ref} (${r.stdout.trim()}) fetched by the host`;
+    };
+  const argv =
+    'dir' in source
+      ? ['tar', '-C', source.dir, '-cf', '-', '.']
+      : ['git', 'archive', '--format=tar', source.commit];
+  const what = 'dir' in source ? `directory ${source.dir}` : `git ${source.commit}`;
+  return async (exec: Executor, dir: string, signal: AbortSignal) => {
+    const producer = local.stream(argv, signal);
+    const [remote] = await Promise.all([
+      check(exec, script('release.extract', 'tar -xf - -C "$1"', [dir]), { signal, stdin: producer.stdout }),
+      producer.done,
+    ]);
+    return `${what} uploaded in ${Math.round(remote.ms)} ms`;
+  };
+}
+
+/** Release ids sort by time, so pruning keeps the newest. */
+export function releaseId(now: number, suffix?: string): string {
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return suffix ? `${stamp}-${suffix}` : stamp;
+}

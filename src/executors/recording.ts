@@ -1,0 +1,57 @@
+// Dry-run and test executor: records every command and answers from a responder, so the real
+// engine runs end to end without touching a host.
+import type { Cmd } from '../remote/shell.ts';
+import { shellJoin } from '../remote/shell.ts';
+import type { CmdResult, Executor, RunOptions } from './types.ts';
+
+export type Responder = (cmd: Cmd) => Partial<CmdResult> | undefined;
+
+export type Recorded = { host: string; kind: Cmd['kind']; command: string };
+
+// What a healthy host answers, so a dry run walks the success path.
+export const happyPath: Responder = (cmd) => {
+  switch (cmd.kind) {
+    case 'lock.acquire':
+      return { stdout: 'acquired\n' };
+    case 'jvm.find':
+      return { stdout: 'pidfile 4242\n' };
+    case 'jvm.start':
+      return { stdout: '4343\n' };
+    case 'jvm.alive':
+      return { stdout: 'alive\n' };
+    case 'drain.post':
+      return { stdout: '200' };
+    case 'health.probe':
+      return { stdout: '200' };
+    case 'inflight.count':
+      return { stdout: '0\n' };
+    case 'release.switch':
+      return { stdout: 'previous\n' };
+    case 'state.read':
+      return { stdout: 'current=previous\npid=4242\nstate=alive\n' };
+    default:
+      return undefined;
+  }
+};
+
+export class RecordingExecutor implements Executor {
+  readonly name: string;
+  readonly log: Recorded[];
+  private readonly respond: Responder;
+
+  constructor(name: string, log: Recorded[] = [], respond: Responder = happyPath) {
+    this.name = name;
+    this.log = log;
+    this.respond = respond;
+  }
+
+  async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
+    opts.signal?.throwIfAborted();
+    this.log.push({ host: this.name, kind: cmd.kind, command: shellJoin(cmd.argv) });
+    opts.stdin?.resume();
+    const r = this.respond(cmd) ?? happyPath(cmd) ?? {};
+    return { code: r.code ?? 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: r.ms ?? 0 };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,123 @@
+// SSH executor on node-ssh (ssh2). Host keys are verified against known_hosts before any command;
+// exec is abortable: on abort the channel is closed and the command's own cleanup runs remotely.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { NodeSSH } from 'node-ssh';
+import { UsageError } from '../errors.ts';
+import type { Cmd } from '../remote/shell.ts';
+import { shellJoin } from '../remote/shell.ts';
+import { explainVerdict, keysFor, type Verdict, verifyHostKey } from './known-hosts.ts';
+import { type CmdResult, type Executor, lineSplitter, type RunOptions } from './types.ts';
+
+export type SshTarget = {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  privateKeyPath?: string;
+  knownHostsPath: string;
+  strictHostKeyChecking: boolean;
+  connectTimeoutSeconds: number;
+  cwd: string;
+};
+
+export class HostKeyError extends UsageError {
+  readonly verdict: Verdict;
+  constructor(message: string, verdict: Verdict) {
+    super(message);
+    this.name = 'HostKeyError';
+    this.verdict = verdict;
+  }
+}
+
+const expand = (p: string, cwd: string) =>
+  p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : resolve(cwd, p);
+
+export async function connectSsh(t: SshTarget): Promise<SshExecutor> {
+  const knownHostsFile = expand(t.knownHostsPath, t.cwd);
+  let text = '';
+  try {
+    text = readFileSync(knownHostsFile, 'utf8');
+  } catch {
+    if (t.strictHostKeyChecking)
+      throw new UsageError(
+        `known_hosts file ${knownHostsFile} is missing, so ${t.name} (${t.host}) cannot be verified. Create it with the host's key: \`ssh-keyscan -t ed25519 ${t.host} >> ${knownHostsFile}\`, after checking the fingerprint out of band (ssh-keyscan trusts the network).`,
+      );
+  }
+  // Offer only key types we know for this host, as OpenSSH does, so a host with several keys
+  // is not mistaken for a changed one.
+  const types = [...new Set(keysFor(text, t.host, t.port).known.map((k) => k.type))];
+  let verdict: Verdict | undefined;
+  const ssh = new NodeSSH();
+  const keyPath = t.privateKeyPath ? expand(t.privateKeyPath, t.cwd) : undefined;
+  try {
+    await ssh.connect({
+      host: t.host,
+      port: t.port,
+      username: t.user,
+      ...(keyPath ? { privateKeyPath: keyPath } : { agent: process.env.SSH_AUTH_SOCK }),
+      readyTimeout: t.connectTimeoutSeconds * 1000,
+      keepaliveInterval: 5000,
+      ...(types.length > 0 ? { algorithms: { serverHostKey: types as never } } : {}),
+      hostVerifier: (key: Buffer) => {
+        verdict = verifyHostKey({
+          text,
+          host: t.host,
+          port: t.port,
+          keyBlob: key,
+          strict: t.strictHostKeyChecking,
+        });
+        return verdict.ok;
+      },
+    });
+  } catch (error) {
+    if (verdict && !verdict.ok)
+      throw new HostKeyError(explainVerdict(verdict, t.host, t.port, knownHostsFile), verdict);
+    throw new UsageError(
+      `cannot reach ${t.name} (${t.user}@${t.host}:${t.port}): ${(error as Error).message}. Check the address, the security group (port ${t.port} from this machine) and the key.`,
+    );
+  }
+  return new SshExecutor(t.name, ssh);
+}
+
+export class SshExecutor implements Executor {
+  readonly name: string;
+  private readonly ssh: NodeSSH;
+  constructor(name: string, ssh: NodeSSH) {
+    this.name = name;
+    this.ssh = ssh;
+  }
+
+  async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
+    opts.signal?.throwIfAborted();
+    const t0 = performance.now();
+    let channel: { close(): void } | undefined;
+    const onAbort = () => channel?.close();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const onOut = opts.onLine ? lineSplitter(opts.onLine) : undefined;
+      const r = await this.ssh.execCommand(shellJoin(cmd.argv), {
+        ...(opts.stdin ? { stdin: opts.stdin } : {}),
+        noTrim: true,
+        onChannel: (c) => {
+          channel = c;
+        },
+        ...(onOut ? { onStdout: (chunk: Buffer) => onOut(chunk.toString()) } : {}),
+      });
+      opts.signal?.throwIfAborted();
+      return {
+        code: r.code ?? (r.signal ? 128 : 255),
+        stdout: r.stdout,
+        stderr: r.stderr,
+        ms: performance.now() - t0,
+      };
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.ssh.dispose();
+  }
+}

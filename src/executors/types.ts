@@ -1,0 +1,51 @@
+// The executor port: the engine hands it commands as data and gets results back; SSH, local and
+// recording executors implement it, so dry-run and tests run the real engine.
+import type { Readable } from 'node:stream';
+import type { Cmd } from '../remote/shell.ts';
+
+export type CmdResult = { code: number; stdout: string; stderr: string; ms: number };
+
+export type RunOptions = {
+  signal?: AbortSignal;
+  stdin?: Readable;
+  /** Called with each complete stdout line (the sampler's stream). */
+  onLine?: (line: string) => void;
+};
+
+export interface Executor {
+  readonly name: string;
+  run(cmd: Cmd, opts?: RunOptions): Promise<CmdResult>;
+  close(): Promise<void>;
+}
+
+export class CommandError extends Error {
+  readonly result: CmdResult;
+  readonly cmd: Cmd;
+  constructor(host: string, cmd: Cmd, result: CmdResult) {
+    const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n    ');
+    super(`${cmd.kind} failed on ${host} (exit ${result.code})${tail ? `:\n    ${tail}` : ''}`);
+    this.name = 'CommandError';
+    this.result = result;
+    this.cmd = cmd;
+  }
+}
+
+/** Runs and throws on a non-zero exit. */
+export async function check(exec: Executor, cmd: Cmd, opts?: RunOptions): Promise<CmdResult> {
+  const result = await exec.run(cmd, opts);
+  if (result.code !== 0) throw new CommandError(exec.name, cmd, result);
+  return result;
+}
+
+export function lineSplitter(onLine: (line: string) => void): (chunk: string) => void {
+  let buffer = '';
+  return (chunk) => {
+    buffer += chunk;
+    let i = buffer.indexOf('\n');
+    while (i >= 0) {
+      onLine(buffer.slice(0, i));
+      buffer = buffer.slice(i + 1);
+      i = buffer.indexOf('\n');
+    }
+  };
+}

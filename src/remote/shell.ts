@@ -1,0 +1,46 @@
+// Commands are data (argv); only here do they become a shell string, with every argument quoted.
+// Remote scripts are constant text that read their inputs from positional parameters, so no value
+// ever reaches the shell parser unquoted.
+
+export type CmdKind =
+  | 'prepare'
+  | 'lock.acquire'
+  | 'lock.release'
+  | 'lock.read'
+  | 'lock.remove'
+  | 'state.read'
+  | 'jvm.find'
+  | 'jvm.stop'
+  | 'jvm.start'
+  | 'jvm.alive'
+  | 'release.create'
+  | 'release.extract'
+  | 'release.fetch'
+  | 'release.switch'
+  | 'release.remove'
+  | 'release.prune'
+  | 'build.run'
+  | 'build.kill'
+  | 'drain.post'
+  | 'health.probe'
+  | 'inflight.count'
+  | 'mark'
+  | 'history.append'
+  | 'history.read'
+  | 'local';
+
+export type Cmd = { kind: CmdKind; argv: string[] };
+
+export function quote(arg: string): string {
+  if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+export function shellJoin(argv: readonly string[]): string {
+  return argv.map(quote).join(' ');
+}
+
+/** A constant POSIX script run with positional arguments: sh -c SCRIPT handoff ARG1 ARG2 ... */
+export function script(kind: CmdKind, body: string, args: (string | number)[]): Cmd {
+  return { kind, argv: ['sh', '-c', body.trim(), 'handoff', ...args.map(String)] };
+}

@@ -1,0 +1,41 @@
+// Plain lines for logs and CI (not a TTY): one line per meaningful event, no ANSI.
+import type { DeployEvent } from '../engine/events.ts';
+
+const time = (at: number) => new Date(at).toISOString().slice(11, 19);
+
+export function plainLine(e: DeployEvent): string | undefined {
+  const t = time(e.at);
+  switch (e.kind) {
+    case 'deploy:start':
+      return `${t} deploy ${e.app} release ${e.releaseId} to ${e.hosts.join(', ')} (${e.strategy}, drain ${e.mode}${e.dryRun ? ', DRY RUN' : ''})`;
+    case 'host:start':
+      return `${t} [${e.host}] host ${e.index + 1}/${e.total}`;
+    case 'step:start':
+      return `${t} [${e.host}] ${e.step} ...`;
+    case 'step:end':
+      return `${t} [${e.host}] ${e.step} ${e.ok ? 'ok' : 'FAILED'} (${(e.ms / 1000).toFixed(1)} s) ${e.detail}`;
+    case 'step:retry':
+      return `${t} [${e.host}] ${e.step} retry ${e.attempt}: ${e.error}`;
+    case 'rollback:start':
+      return `${t} [${e.host}] rolling back: ${e.reason.split('\n')[0]}`;
+    case 'rollback:end':
+      return `${t} [${e.host}] rollback ${e.ok ? 'done' : 'FAILED'}: ${e.detail}`;
+    case 'log':
+      return `${t} ${e.host ? `[${e.host}] ` : ''}${e.level === 'info' ? '' : `${e.level}: `}${e.message}`;
+    case 'host:end':
+      return `${t} [${e.host}] ${e.result}`;
+    case 'deploy:end':
+      return `${t} ${e.result} (exit ${e.exitCode})${e.reportDir ? `; report: ${e.reportDir}/report.json` : ''}`;
+    case 'health:poll':
+    case 'wait:tick':
+    case 'command':
+      return undefined;
+  }
+}
+
+export function plainRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => void {
+  return (e) => {
+    const line = plainLine(e);
+    if (line !== undefined) out.write(`${line}\n`);
+  };
+}

@@ -1,0 +1,78 @@
+// Pure: the engine's outcome -> the versioned report contract (design.md section 5).
+import type { DeployRun } from '../engine/deploy.ts';
+import type { StepRecord } from '../engine/host.ts';
+
+export const REPORT_VERSION = 1;
+
+export type MemorySection = {
+  source: string;
+  intervalSeconds: number;
+  peakPercent: number | null;
+  overlapSeconds: number;
+  oomKills: number;
+  samples: Record<string, unknown>[];
+  [extra: string]: unknown;
+};
+
+export type Report = {
+  version: typeof REPORT_VERSION;
+  result: DeployRun['result'];
+  exitCode: number;
+  app: string;
+  releaseId: string;
+  strategy: string;
+  drainMode: string;
+  dryRun: boolean;
+  startedAt: string;
+  endedAt: string;
+  error?: string;
+  hosts: {
+    name: string;
+    result: string;
+    release: { from: string | null; to: string };
+    drainSeconds: number | null;
+    oldPid: number | null;
+    newPid: number | null;
+    steps: StepRecord[];
+  }[];
+  memory: MemorySection | null;
+};
+
+export function buildReport(
+  run: DeployRun,
+  meta: { app: string; releaseId: string; strategy: string; drainMode: string; dryRun: boolean },
+  memory: MemorySection | null = null,
+): Report {
+  return {
+    version: REPORT_VERSION,
+    result: run.result,
+    exitCode: run.exitCode,
+    ...meta,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    ...(run.error ? { error: run.error } : {}),
+    hosts: run.hosts.map((h) => ({
+      name: h.name,
+      result: h.result,
+      release: h.release,
+      drainSeconds: drainSeconds(h.outcome.steps),
+      oldPid: pidFrom(h.outcome.steps, 'preflight', /old JVM (\d+)/),
+      newPid: pidFrom(h.outcome.steps, 'start', /new JVM (\d+)/),
+      steps: h.outcome.steps,
+    })),
+    memory,
+  };
+}
+
+/** Drained window: from the drain request until the wait ended (what the LB needed). */
+function drainSeconds(steps: StepRecord[]): number | null {
+  const drain = steps.find((s) => s.name === 'drain' && s.ok);
+  const wait = steps.find((s) => s.name === 'wait' && s.ok);
+  if (!drain || !wait) return null;
+  return Math.round((Date.parse(wait.endedAt) - Date.parse(drain.startedAt)) / 100) / 10;
+}
+
+function pidFrom(steps: StepRecord[], name: string, re: RegExp): number | null {
+  const m = steps.find((s) => s.name === name)?.detail.match(re);
+  return m ? Number(m[1]) : null;
+}

@@ -1,0 +1,173 @@
+// The real engine with recording executors and virtual time: order, rollback, locks, interrupts.
+import { describe, expect, it } from 'vitest';
+import { baseConfig, edit } from '../helpers/config.ts';
+import { kinds, runEngine } from '../helpers/engine.ts';
+
+const steps = (r: Awaited<ReturnType<typeof runEngine>>, host: string) =>
+  r.run.hosts.find((h) => h.name === host)!.outcome.steps.map((s) => s.name);
+const withPrevious = (_host: string, cmd: { kind: string }) =>
+  cmd.kind === 'state.read' ? { stdout: 'current=r1\npid=4242\nstate=alive\n' } : undefined;
+
+describe('rolling deploy, stop-first', () => {
+  it('deploys host by host, stopping the old JVM before the build', async () => {
+    const r = await runEngine({ respond: withPrevious });
+    expect(r.run.exitCode).toBe(0);
+    expect(steps(r, 'a')).toEqual([
+      'preflight',
+      'upload',
+      'drain',
+      'wait',
+      'stop',
+      'build',
+      'start',
+      'health',
+      'admit',
+      'settle',
+    ]);
+    const a = kinds(r.log, 'a');
+    expect(a.indexOf('jvm.stop')).toBeLessThan(a.indexOf('build.run'));
+    expect(a.indexOf('drain.post')).toBeLessThan(a.indexOf('jvm.stop'));
+    // h2 is only touched after h1 has settled
+    const firstB = r.log.findIndex((e) => e.host === 'b' && e.kind === 'drain.post');
+    const lastA = r.log.findLastIndex((e) => e.host === 'a' && e.kind === 'release.prune');
+    expect(firstB).toBeGreaterThan(lastA);
+    expect(kinds(r.log, 'a').filter((k) => k === 'lock.release')).toHaveLength(1);
+  });
+
+  it('waits the computed bound, then the healthy-threshold window (virtual time)', async () => {
+    const r = await runEngine({ respond: withPrevious });
+    const wait = r.run.hosts[0]!.outcome.steps.find((s) => s.name === 'wait')!;
+    expect(Date.parse(wait.endedAt) - Date.parse(wait.startedAt)).toBe(17_100);
+    expect(wait.detail).toBe('waited the computed bound 17.1 s');
+  });
+
+  it('build-first builds before draining', async () => {
+    const r = await runEngine({
+      config: edit(baseConfig(), 'strategy', 'build-first'),
+      respond: withPrevious,
+    });
+    const a = kinds(r.log, 'a');
+    expect(a.indexOf('build.run')).toBeLessThan(a.indexOf('drain.post'));
+  });
+});
+
+describe('failures restore the old release', () => {
+  it('a broken build on the first host: exit 1, previous release restarted, second host untouched', async () => {
+    const r = await runEngine({
+      respond: (host, cmd) =>
+        host === 'a' && cmd.kind === 'build.run'
+          ? { code: 1, stderr: 'BUILD FAILED' }
+          : withPrevious(host, cmd),
+    });
+    expect(r.run.exitCode).toBe(1);
+    expect(r.run.result).toBe('rolled-back');
+    expect(r.run.error).toMatch(/build.run failed on a \(exit 1\)[\s\S]*BUILD FAILED/);
+    const restart = r.log.filter((e) => e.host === 'a' && e.kind === 'jvm.start');
+    expect(restart).toHaveLength(1);
+    expect(restart[0]!.command).toContain('/releases/r1');
+    expect(kinds(r.log, 'b')).not.toContain('drain.post');
+    expect(r.run.hosts[1]!.result).toBe('skipped');
+    expect(kinds(r.log, 'b')).toContain('lock.release');
+  });
+
+  it('a new JVM that never becomes healthy is rolled back', async () => {
+    let started = 0;
+    const r = await runEngine({
+      respond: (host, cmd) => {
+        if (cmd.kind === 'jvm.start') started++;
+        // the new JVM (first start) never answers; the restored old one (second start) does
+        if (host === 'a' && cmd.kind === 'health.probe') return { stdout: started === 1 ? '000' : '200' };
+        return withPrevious(host, cmd);
+      },
+    });
+    expect(r.run.exitCode).toBe(1);
+    expect(r.run.error).toMatch(/\/health never passed on a: no 200 within 120 s; statuses seen: 000 ×\d+/);
+    expect(steps(r, 'a')).toContain('undo:start');
+    expect(r.log.filter((e) => e.host === 'a' && e.kind === 'release.switch').at(-1)!.command).toMatch(
+      / r1$/,
+    );
+  });
+
+  it('a rollback that cannot restore service exits 4', async () => {
+    const r = await runEngine({
+      respond: (host, cmd) => {
+        if (host === 'a' && cmd.kind === 'build.run') return { code: 1 };
+        if (host === 'a' && cmd.kind === 'health.probe') return { stdout: '000' };
+        return withPrevious(host, cmd);
+      },
+    });
+    expect(r.run.exitCode).toBe(4);
+    expect(r.run.result).toBe('failed');
+    expect(r.run.error).toMatch(/rollback failed: release r1 did not come back on a/);
+  });
+
+  it('an interrupt during the build restores the old release and releases the lock', async () => {
+    const r = await runEngine({
+      respond: withPrevious,
+      abortWhen: (host, cmd) => host === 'a' && cmd.kind === 'build.run',
+    });
+    expect(r.run.exitCode).toBe(1);
+    expect(r.run.error).toMatch(/interrupted/);
+    const a = kinds(r.log, 'a');
+    expect(a).toContain('build.kill');
+    expect(a.lastIndexOf('jvm.start')).toBeGreaterThan(a.indexOf('build.run'));
+    expect(a.at(-1)).toBe('lock.release');
+  });
+
+  it('an interrupt after the new JVM is healthy lets the host finish on the new release', async () => {
+    let startedNew = false;
+    const r = await runEngine({
+      respond: withPrevious,
+      abortWhen: (host, cmd) => {
+        if (host === 'a' && cmd.kind === 'jvm.start') startedNew = true;
+        return startedNew && host === 'a' && cmd.kind === 'health.probe';
+      },
+    });
+    expect(r.run.hosts[0]!.result).toBe('deployed');
+    expect(r.run.hosts[1]!.result).toBe('skipped');
+    expect(r.run.exitCode).toBe(1);
+    expect(r.run.error).toMatch(/interrupted: b not deployed/);
+  });
+});
+
+describe('preflight and locks', () => {
+  it('a held lock exits 3 naming its owner, and gives back the locks it took', async () => {
+    const owner = {
+      token: 'x',
+      owner: 'alice@laptop',
+      pid: 99999,
+      machine: 'elsewhere',
+      startedAt: new Date().toISOString(),
+    };
+    await expect(
+      runEngine({
+        respond: (host, cmd) =>
+          host === 'b' && cmd.kind === 'lock.acquire'
+            ? { stdout: `held\n${JSON.stringify(owner)}` }
+            : undefined,
+      }),
+    ).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/another deploy holds the lock on b: alice@laptop \(pid 99999\)/),
+    });
+  });
+
+  it('a single target is refused before anything is drained, unless --allow-downtime', async () => {
+    const single = edit(baseConfig(), 'hosts', [{ name: 'a', host: '10.0.0.1' }]);
+    const refused = await runEngine({ config: single, respond: withPrevious });
+    expect(refused.run.exitCode).toBe(2);
+    expect(refused.run.error).toMatch(/a is the only target: draining it is downtime.*--allow-downtime/);
+    expect(kinds(refused.log, 'a')).not.toContain('drain.post');
+    const allowed = await runEngine({ config: single, respond: withPrevious, allowDowntime: true });
+    expect(allowed.run.exitCode).toBe(0);
+  });
+
+  it('refuses when no other host is healthy', async () => {
+    const r = await runEngine({
+      respond: (host, cmd) =>
+        host === 'b' && cmd.kind === 'health.probe' ? { stdout: '502' } : withPrevious(host, cmd),
+    });
+    expect(r.run.exitCode).toBe(2);
+    expect(r.run.error).toMatch(/no other host answers \/health with 200/);
+  });
+});

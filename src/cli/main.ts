@@ -22,6 +22,14 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await (await import('./commands/plan.ts')).planCommand(parsed.values, io);
       case 'run':
         return await (await import('./commands/run.ts')).runCommand(parsed.values, io);
+      case 'status':
+        return await (await import('./commands/hosts-info.ts')).statusCommand(parsed.values, io);
+      case 'history':
+        return await (await import('./commands/hosts-info.ts')).historyCommand(parsed.values, io);
+      case 'unlock':
+        return await (await import('./commands/hosts-info.ts')).unlockCommand(parsed.values, io);
+      case 'rollback':
+        return await (await import('./commands/rollback.ts')).rollbackCommand(parsed.values, io);
       default:
         io.stderr.write(`deploy ${parsed.command}: not available yet in this version\n`);
         return EXIT.usage;

@@ -9,7 +9,7 @@ import * as c from '../remote/commands.ts';
 import { layout } from '../remote/layout.ts';
 import type { LockOwner } from '../remote/lock.ts';
 import type { Clock } from './clock.ts';
-import type { HostCtx, Uploader } from './context.ts';
+import type { HostCtx, Step, Uploader } from './context.ts';
 import type { DeployResult, EmitFn } from './events.ts';
 import { type HostOutcome, runHost } from './host.ts';
 import { acquireLocks, releaseLocks } from './locks.ts';
@@ -29,6 +29,8 @@ export type DeployDeps = {
   allowDowntime: boolean;
   dryRun: boolean;
   lb?: { port: LoadBalancerPort; arn: string };
+  /** Overrides the deploy's steps (rollback runs the same steps without upload and build). */
+  steps?: Step[];
   /** Called around each host (the memory sampler hooks in here). */
   around?: (host: StaticHost, exec: Executor, body: () => Promise<HostOutcome>) => Promise<HostOutcome>;
 };
@@ -72,7 +74,7 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
         const exec = execs.get(host.name)!;
         emit({ kind: 'host:start', host: host.name, index, total: deps.hosts.length });
         const ctx = hostContext(deps, host, exec, execs);
-        const body = () => runHost(ctx, stepsFor(config.strategy));
+        const body = () => runHost(ctx, deps.steps ?? stepsFor(config.strategy));
         const outcome = deps.around ? await deps.around(host, exec, body) : await body();
         reports.push({
           name: host.name,
@@ -81,25 +83,17 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
           outcome,
         });
         emit({ kind: 'host:end', host: host.name, result: outcome.result });
-        await exec.run(
-          c.appendHistory(l, {
-            release: deps.releaseId,
-            from: ctx.state.previousRelease ?? null,
-            result: outcome.result,
-            at: new Date(clock.now()).toISOString(),
-            by: deps.owner.owner,
-            runUrl: deps.owner.runUrl,
-          }),
+        // Bookkeeping is best effort: a lost connection must not hide the host's real outcome.
+        await bestEffort(emit, host.name, () =>
+          recordHost(deps, exec, ctx.state.previousRelease, outcome.result),
         );
         if (outcome.result !== 'deployed') break;
-        const protect = [deps.releaseId, ...(ctx.state.previousRelease ? [ctx.state.previousRelease] : [])];
-        await exec.run(c.pruneReleases(l, config.app.releases.keep, protect));
       }
     } finally {
-      await releaseLocks(execs, l, deps.owner.token);
+      await bestEffort(emit, undefined, () => releaseLocks(execs, l, deps.owner.token));
     }
   } finally {
-    await Promise.all([...execs.values()].map((e) => e.close()));
+    await Promise.all([...execs.values()].map((e) => e.close().catch(() => undefined)));
   }
   for (const host of deps.hosts.slice(reports.length))
     reports.push({
@@ -178,4 +172,39 @@ function summarize(hosts: HostReport[], startedAt: string, endedAt: string): Dep
     };
   }
   return { result: 'deployed', exitCode: EXIT.deployed, startedAt, endedAt, hosts };
+}
+
+async function recordHost(
+  deps: DeployDeps,
+  exec: Executor,
+  from: string | undefined,
+  result: string,
+): Promise<void> {
+  const l = layout(deps.config.app.dir);
+  const at = new Date(deps.clock.now()).toISOString();
+  const entry = {
+    release: deps.releaseId,
+    from: from ?? null,
+    result,
+    at,
+    by: deps.owner.owner,
+    runUrl: deps.owner.runUrl,
+  };
+  await exec.run(c.appendHistory(l, entry));
+  if (result !== 'deployed') return;
+  const protect = [deps.releaseId, ...(from ? [from] : [])];
+  await exec.run(c.pruneReleases(l, deps.config.app.releases.keep, protect));
+}
+
+async function bestEffort(emit: EmitFn, host: string | undefined, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    emit({
+      kind: 'log',
+      ...(host ? { host } : {}),
+      level: 'warn',
+      message: `bookkeeping failed: ${(error as Error).message}`,
+    });
+  }
 }

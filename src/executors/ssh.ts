@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { UsageError } from '../errors.ts';
 import type { Cmd } from '../remote/shell.ts';
@@ -98,7 +99,8 @@ export class SshExecutor implements Executor {
     try {
       const onOut = opts.onLine ? lineSplitter(opts.onLine) : undefined;
       const r = await this.ssh.execCommand(shellJoin(cmd.argv), {
-        ...(opts.stdin ? { stdin: opts.stdin } : {}),
+        // A PassThrough: node-ssh only pipes streams that pass its is-stream check.
+        ...(opts.stdin ? { stdin: opts.stdin.pipe(new PassThrough()) } : {}),
         noTrim: true,
         onChannel: (c) => {
           channel = c;

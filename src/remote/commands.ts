@@ -82,6 +82,7 @@ export const fetchRelease = (l: Layout, id: string, url: string, ref: string): C
 export const switchCurrent = (l: Layout, id: string): Cmd =>
   script(
     'release.switch',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     'prev=$(readlink "$1" 2>/dev/null || true); ln -sfn "releases/$2" "$1.tmp" && mv -Tf "$1.tmp" "$1" && echo "${prev##*/}"',
     [l.current, id],
   );
@@ -146,3 +147,11 @@ export const appendHistory = (l: Layout, entry: object): Cmd =>
 
 export const readHistory = (l: Layout): Cmd =>
   script('history.read', 'cat "$1" 2>/dev/null; true', [l.history]);
+
+/** Clears the marks a previous deploy left, before the sampler starts reading them. */
+export const resetMarks = (l: Layout, step: string): Cmd =>
+  script(
+    'mark',
+    'mkdir -p "$1" && : > "$1/old.pid" && : > "$1/new.pid" && rm -f "$1/build.pgid" && printf "%s\\n" "$2" > "$1/step"',
+    [l.marks, step],
+  );

@@ -27,6 +27,7 @@ export type CmdKind =
   | 'mark'
   | 'history.append'
   | 'history.read'
+  | 'sampler'
   | 'local';
 
 export type Cmd = { kind: CmdKind; argv: string[] };

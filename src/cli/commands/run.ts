@@ -1,7 +1,7 @@
 // `deploy run`: plan, then the engine with SSH executors, or, with --dry-run, the same engine with
 // a recording executor and virtual time (no side effects). Writes the report beside the events.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { realClock, VirtualClock } from '../../engine/clock.ts';
@@ -12,13 +12,15 @@ import { releaseId, uploaderFor } from '../../engine/source.ts';
 import { UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
 import { type Recorded, RecordingExecutor } from '../../executors/recording.ts';
-import { connectSsh } from '../../executors/ssh.ts';
+import type { SamplerRun } from '../../memory/collect.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
 import { buildReport } from '../../report/report.ts';
 import { writeReportFiles } from '../../report/write.ts';
 import type { Io } from '../io.ts';
+import { connectHost } from './connect.ts';
 import { makePlan } from './plan.ts';
 import { renderers } from './renderers.ts';
+import { beginSampling } from './sampling.ts';
 
 export async function runCommand(values: Record<string, unknown>, io: Io): Promise<number> {
   const strategy = values.strategy as string | undefined;
@@ -54,6 +56,8 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   process.on('SIGTERM', sigterm);
 
   const recorded: Recorded[] = [];
+  const samplers: SamplerRun[] = [];
+  const startEpochMs = clock.now();
   const local = new LocalExecutor(io.cwd);
   try {
     const run = await deploy({
@@ -75,18 +79,11 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       }),
       connect: dryRun
         ? async (host) => new RecordingExecutor(host.name, recorded)
-        : (host) =>
-            connectSsh({
-              name: host.name,
-              host: host.host,
-              port: host.port,
-              user: host.user,
-              ...(host.privateKeyPath ? { privateKeyPath: host.privateKeyPath } : {}),
-              knownHostsPath: config.ssh.knownHostsPath,
-              strictHostKeyChecking: host.strictHostKeyChecking ?? config.ssh.strictHostKeyChecking,
-              connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
-              cwd: io.cwd,
-            }),
+        : async (host) => {
+            const exec = await connectHost(config, host, io.cwd);
+            samplers.push(await beginSampling(exec, host.name, config, startEpochMs));
+            return exec;
+          },
       upload: dryRun
         ? async (_exec, dir) => `would upload ${JSON.stringify(config.app.source)} to ${dir}`
         : uploaderFor(config.app.source, local),

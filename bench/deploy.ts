@@ -1,0 +1,112 @@
+// The same two-host deploy done two ways in the sandbox, under the same steady load:
+//   handoff  `deploy run` (stop-first, computed wait)
+//   script   the field write-up's script: POST /termination, sleep 25, build, kill, start, poll /health
+// Prints per-host drained window, total time and failed requests side by side. Needs root.
+// Usage: node bench/deploy.ts [--sleep 25]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { APP_SOURCE_DIR } from '../scripts/sandbox/app.ts';
+import { sandboxDown } from '../scripts/sandbox/down.ts';
+import { startLoad } from '../scripts/sandbox/load.ts';
+import { sshArgs } from '../scripts/sandbox/ssh.ts';
+import { readState } from '../scripts/sandbox/state.ts';
+import { isUp, sandboxUp } from '../scripts/sandbox/up.ts';
+import { sandboxConfig } from '../test/helpers/deploy-sandbox.ts';
+
+const { values } = parseArgs({ options: { sleep: { type: 'string', default: '25' } } });
+const sleepSeconds = Number(values.sleep);
+const root = join(import.meta.dirname, '..');
+const BUILD = 'BUILD_SECONDS=3 BUILD_MB=400 sh build.sh';
+const START = 'java -Xms64m -Xmx320m -jar build/app.jar';
+
+// The field write-up's order, per host: drain by flag, fixed sleep, build beside the old JVM, kill, start, poll.
+const FIELD_SCRIPT = `set -e
+D=/srv/handoff; ID=$1; SLEEP=$2
+t0=$(date +%s.%N)
+curl -s -o /dev/null -X POST http://127.0.0.1:8080/termination
+sleep "$SLEEP"
+t1=$(date +%s.%N)
+cd "$D/releases/$ID" && ${BUILD} >build.log 2>&1
+old=$(cat "$D/app.pid" 2>/dev/null || ss -Hltnp 'sport = :8080' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n1)
+kill "$old"; while kill -0 "$old" 2>/dev/null; do sleep 0.1; done
+ln -sfn "releases/$ID" "$D/current"
+setsid sh -c "exec ${START}" </dev/null >>"$D/releases/$ID/app.log" 2>&1 & echo $! > "$D/app.pid"
+until [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/health)" = 200 ]; do sleep 1; done
+echo "drained $(echo "$t0 $t1" | awk '{print $2 - $1}')"`;
+
+async function withLoad<T>(fn: () => Promise<T> | T): Promise<{ value: T; failed: number; total: number }> {
+  const load = startLoad({ rate: 40, seconds: 900 });
+  const value = await fn();
+  await new Promise((r) => setTimeout(r, 1000));
+  load.stop();
+  const r = await load.done;
+  return { value, failed: r.failed, total: r.total };
+}
+
+async function handoffRun(state: NonNullable<ReturnType<typeof readState>>) {
+  const { dir } = sandboxConfig(state, {
+    app: { build: { command: BUILD }, start: { command: START, env: { HEAP_MB: '200' } } },
+  });
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(root, 'bin/deploy.js'), 'run'], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`deploy run failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const report = JSON.parse(readFileSync(join(dir, 'report/report.json'), 'utf8')) as {
+    hosts: { drainSeconds: number }[];
+  };
+  return { total: (performance.now() - t0) / 1000, drained: report.hosts.map((h) => h.drainSeconds) };
+}
+
+async function scriptRun(state: NonNullable<ReturnType<typeof readState>>) {
+  const id = `script-${Date.now()}`;
+  const t0 = performance.now();
+  const drained: number[] = [];
+  for (const host of state.hosts) {
+    const ssh = sshArgs(host.ip);
+    const release = `/srv/handoff/releases/${id}`;
+    execFileSync('sh', [
+      '-c',
+      `tar -C "$1" -cf - . | ssh "$@" 'mkdir -p ${release} && tar -xf - -C ${release}'`,
+      'x',
+      APP_SOURCE_DIR,
+      ...ssh,
+    ]);
+    const out = execFileSync(
+      'ssh',
+      [...ssh, `sh -c '${FIELD_SCRIPT.replaceAll("'", `'\\''`)}' field ${id} ${sleepSeconds}`],
+      { encoding: 'utf8' },
+    );
+    drained.push(Number(/drained ([\d.]+)/.exec(out)?.[1]));
+  }
+  return { total: (performance.now() - t0) / 1000, drained };
+}
+
+const startedHere = !isUp(readState());
+const state = await sandboxUp({ hosts: 2 });
+try {
+  const a = await withLoad(() => handoffRun(state));
+  const b = await withLoad(() => scriptRun(state));
+  const fmt = (v: number) => v.toFixed(1).padStart(8);
+  console.log(
+    `two-host deploy in the sandbox, load 40 req/s through HAProxy (checks every ${state.healthCheck.intervalSeconds} s)`,
+  );
+  console.log(`                       handoff   sleep ${sleepSeconds}   script/handoff`);
+  for (const i of [0, 1])
+    console.log(
+      `drained window h${i + 1} s ${fmt(a.value.drained[i]!)}  ${fmt(b.value.drained[i]!)}   ${(b.value.drained[i]! / a.value.drained[i]!).toFixed(2)}`,
+    );
+  console.log(
+    `total time s        ${fmt(a.value.total)}  ${fmt(b.value.total)}   ${(b.value.total / a.value.total).toFixed(2)}`,
+  );
+  console.log(
+    `failed requests     ${String(a.failed).padStart(8)}  ${String(b.failed).padStart(8)}   (of ${a.total} / ${b.total})`,
+  );
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(
+    join(root, 'bench/results/deploy.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), handoff: a, script: b, sleepSeconds }, null, 2)}\n`,
+  );
+} finally {
+  if (startedHere) await sandboxDown();
+}

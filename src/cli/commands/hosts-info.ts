@@ -1,0 +1,101 @@
+// `deploy status`, `deploy history` and `deploy unlock`: read (or clear the lock) on each host.
+import { loadConfig } from '../../config/load.ts';
+import { resolveHosts } from '../../core/facts.ts';
+import { EXIT } from '../../errors.ts';
+import * as c from '../../remote/commands.ts';
+import { type Layout, layout } from '../../remote/layout.ts';
+import { parseLockOwner, readLock, removeLock } from '../../remote/lock.ts';
+import type { Cmd } from '../../remote/shell.ts';
+import type { Io } from '../io.ts';
+import { connectHost } from './connect.ts';
+
+type Values = Record<string, unknown>;
+type Run = (cmd: Cmd) => Promise<string>;
+
+async function eachHost<T>(values: Values, io: Io, fn: (l: Layout, run: Run) => Promise<T>) {
+  const { config } = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
+  const hosts = await resolveHosts(config, { hostsFilter: values.hosts as string | undefined });
+  const l = layout(config.app.dir);
+  const out: { host: string; value: T }[] = [];
+  for (const host of hosts) {
+    const exec = await connectHost(config, host, io.cwd);
+    try {
+      out.push({ host: host.name, value: await fn(l, async (cmd) => (await exec.run(cmd)).stdout) });
+    } finally {
+      await exec.close();
+    }
+  }
+  return { config, out };
+}
+
+export async function statusCommand(values: Values, io: Io): Promise<number> {
+  const { config, out } = await eachHost(values, io, async (l, run) => {
+    const lines = (await run(c.readState(l))).split('\n');
+    const kv = Object.fromEntries(
+      lines.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
+    );
+    const releases = lines.filter((x) => x.startsWith('release=')).map((x) => x.slice(8));
+    const lock = parseLockOwner(await run(readLock(l)));
+    return {
+      release: kv.current || null,
+      pid: kv.pid ? Number(kv.pid) : null,
+      running: kv.state === 'alive',
+      releases,
+      lock: lock ?? null,
+    };
+  });
+  if (values.json)
+    io.stdout.write(
+      `${JSON.stringify({ version: 1, app: config.app.name, hosts: out.map((o) => ({ name: o.host, ...o.value })) }, null, 2)}\n`,
+    );
+  else
+    for (const { host, value: v } of out)
+      io.stdout.write(
+        `${host}: release ${v.release ?? '(none)'}, pid ${v.pid ?? '-'} ${v.running ? 'running' : 'NOT running'}; ${v.releases.length} release(s) kept${v.lock ? `; LOCKED by ${v.lock.owner} since ${v.lock.startedAt}` : ''}\n`,
+      );
+  return EXIT.deployed;
+}
+
+export async function historyCommand(values: Values, io: Io): Promise<number> {
+  const { out } = await eachHost(values, io, async (l, run) =>
+    (await run(c.readHistory(l)))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, string | null>),
+  );
+  if (values.json) {
+    io.stdout.write(
+      `${JSON.stringify({ version: 1, hosts: out.map((o) => ({ name: o.host, deploys: o.value })) }, null, 2)}\n`,
+    );
+    return EXIT.deployed;
+  }
+  for (const { host, value } of out) {
+    io.stdout.write(`${host}:\n`);
+    for (const e of value.slice(-20))
+      io.stdout.write(
+        `  ${e.at}  ${String(e.result).padEnd(11)} ${e.from ?? '-'} -> ${e.release}  by ${e.by}${e.runUrl ? ` (${e.runUrl})` : ''}\n`,
+      );
+    if (value.length === 0) io.stdout.write('  (no deploys recorded)\n');
+  }
+  return EXIT.deployed;
+}
+
+export async function unlockCommand(values: Values, io: Io): Promise<number> {
+  const { out } = await eachHost(values, io, async (l, run) => {
+    const owner = parseLockOwner(await run(readLock(l)));
+    if (!owner) return 'not locked';
+    await run(removeLock(l));
+    return `removed the lock of ${owner.owner} (pid ${owner.pid}) taken ${owner.startedAt}${owner.runUrl ? ` by ${owner.runUrl}` : ''}`;
+  });
+  for (const { host, value } of out) io.stdout.write(`${host}: ${value}\n`);
+  return EXIT.deployed;
+}
+
+/** The release before the current one, from the host's own history. */
+export function previousFromHistory(
+  lines: Record<string, string | null>[],
+  current: string | undefined,
+): string | undefined {
+  const last = [...lines].reverse().find((e) => e.result === 'deployed' && e.release === current);
+  return last?.from ?? undefined;
+}

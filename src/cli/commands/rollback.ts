@@ -1,0 +1,78 @@
+// `deploy rollback`: the same engine and steps, without upload and build, targeting the release
+// that ran before the current one (from the first host's own history).
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { realClock } from '../../engine/clock.ts';
+import { deploy } from '../../engine/deploy.ts';
+import { emitter } from '../../engine/events.ts';
+import { lockOwner } from '../../engine/locks.ts';
+import { admit, drain, health, preflight, settle, start, stop, wait } from '../../engine/steps.ts';
+import { UsageError } from '../../errors.ts';
+import * as c from '../../remote/commands.ts';
+import { layout } from '../../remote/layout.ts';
+import type { Io } from '../io.ts';
+import { connectHost } from './connect.ts';
+import { previousFromHistory } from './hosts-info.ts';
+import { makePlan } from './plan.ts';
+import { renderers } from './renderers.ts';
+
+export async function rollbackCommand(values: Record<string, unknown>, io: Io): Promise<number> {
+  const { plan, config, hosts } = await makePlan(values, io);
+  const first = hosts[0];
+  if (!first) throw new UsageError('no hosts to roll back');
+  const probe = await connectHost(config, first, io.cwd);
+  let target: string | undefined;
+  try {
+    const l = layout(config.app.dir);
+    const state = (await probe.run(c.readState(l))).stdout;
+    const current = /^current=(.*)$/m.exec(state)?.[1];
+    const history = (await probe.run(c.readHistory(l))).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((x) => JSON.parse(x));
+    target = previousFromHistory(history, current);
+    if (!target)
+      throw new UsageError(
+        `${first.name}: no deploy of the current release (${current ?? 'none'}) in its history, so there is no previous release to go back to`,
+      );
+  } finally {
+    await probe.close();
+  }
+  const human = values.json ? io.stderr : io.stdout;
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const run = await deploy({
+      config,
+      plan,
+      hosts,
+      clock: realClock,
+      signal: controller.signal,
+      emit: emitter(realClock, [renderers(human, io.env)]),
+      releaseId: target,
+      dryRun: false,
+      allowDowntime: Boolean(values['allow-downtime']),
+      owner: lockOwner({
+        token: randomUUID(),
+        user: userInfo().username,
+        pid: process.pid,
+        now: Date.now(),
+        env: io.env,
+      }),
+      connect: (host) => connectHost(config, host, io.cwd),
+      upload: async () => 'kept',
+      steps: [preflight, drain, wait, stop, start, health, admit, settle],
+    });
+    if (run.error) human.write(`error: ${run.error}\n`);
+    if (values.json)
+      io.stdout.write(
+        `${JSON.stringify({ version: 1, target, ...run, hosts: run.hosts.map((h) => ({ name: h.name, result: h.result, steps: h.outcome.steps })) }, null, 2)}\n`,
+      );
+    return run.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,57 @@
+// Runs the on-host sampler over the deploy's own SSH connection for the whole deploy and collects
+// its lines. Stopping closes the channel: the sampler exits when its session goes (no agent left).
+import type { Executor } from '../executors/types.ts';
+import { type MemorySample, parseSamplerLine, type RawSample, toMemorySample } from '../sampler/parse.ts';
+import { type SamplerSourceOption, samplerCommand } from '../sampler/script.ts';
+
+export type SamplerRun = { host: string; stop(): Promise<{ samples: MemorySample[]; errors: string[] }> };
+
+export function startSampler(
+  exec: Executor,
+  opts: {
+    host: string;
+    marksDir: string;
+    intervalSeconds: number;
+    source: SamplerSourceOption;
+    cgroupPath?: string;
+    startEpochMs: number;
+  },
+): SamplerRun {
+  const raws: RawSample[] = [];
+  const errors: string[] = [];
+  const controller = new AbortController();
+  const { argv } = samplerCommand({
+    marksDir: opts.marksDir,
+    intervalSeconds: opts.intervalSeconds,
+    source: opts.source,
+    ...(opts.cgroupPath ? { cgroupPath: opts.cgroupPath } : {}),
+  });
+  const running = exec
+    .run(
+      { kind: 'sampler', argv },
+      {
+        signal: controller.signal,
+        onLine: (line) => {
+          const parsed = parseSamplerLine(line);
+          if (parsed.kind === 'sample') raws.push(parsed);
+          else if (parsed.kind === 'error') errors.push(parsed.error);
+        },
+      },
+    )
+    .then((r) => {
+      if (r.code !== 0 && r.stderr.trim())
+        errors.push(`sampler exited ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
+    })
+    .catch(() => undefined); // aborted or connection closed: the end of sampling, not an error
+  return {
+    host: opts.host,
+    async stop() {
+      controller.abort();
+      await running;
+      return {
+        samples: raws.map((r) => toMemorySample(r, { host: opts.host, startEpochMs: opts.startEpochMs })),
+        errors,
+      };
+    },
+  };
+}

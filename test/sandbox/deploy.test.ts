@@ -1,0 +1,171 @@
+// Issue 4 acceptance, against real parts: two sshd hosts in 1 GiB cgroups, real JVMs, HAProxy
+// checking them like a target group, steady load through it; every failed request counts.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type LoadRun, startLoad } from '../../scripts/sandbox/load.ts';
+import type { SandboxState } from '../../scripts/sandbox/state.ts';
+import {
+  brokenSource,
+  events,
+  hostView,
+  pidAlive,
+  sandboxConfig,
+  startCli,
+  waitForEvent,
+} from '../helpers/deploy-sandbox.ts';
+import { sandboxDescribe, useSandbox } from './_env.ts';
+
+type Report = {
+  result: string;
+  hosts: {
+    name: string;
+    result: string;
+    oldPid: number | null;
+    newPid: number | null;
+    release: { from: string | null; to: string };
+    steps: { name: string; startedAt: string; endedAt: string; ok: boolean }[];
+  }[];
+};
+const readReport = (dir: string) => JSON.parse(readFileSync(`${dir}/report/report.json`, 'utf8')) as Report;
+
+sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
+  let sandbox: Awaited<ReturnType<typeof useSandbox>>;
+  let state: SandboxState;
+  beforeAll(async () => {
+    sandbox = await useSandbox({ hosts: 2 });
+    state = sandbox.state;
+  });
+  afterAll(async () => {
+    await sandbox?.release();
+  });
+  const ip = (i: number) => state.hosts[i]!.ip;
+  const underLoad = async <T>(fn: () => Promise<T>): Promise<{ value: T; failed: number; total: number }> => {
+    const load: LoadRun = startLoad({ rate: 40, seconds: 600 });
+    try {
+      const value = await fn();
+      await new Promise((r) => setTimeout(r, 1000));
+      load.stop();
+      const result = await load.done;
+      return { value, failed: result.failed, total: result.total };
+    } finally {
+      load.stop();
+    }
+  };
+
+  it('a two-host stop-first deploy: 0 failed requests, both hosts on the new release, old JVM gone before the build', async () => {
+    const { dir } = sandboxConfig(state);
+    const before = [await hostView(ip(0)), await hostView(ip(1))];
+    const { value: run, failed, total } = await underLoad(() => startCli(['run'], dir).done);
+    expect(run.stderr).toBe('');
+    expect(run.code, run.stdout).toBe(0);
+    expect(total).toBeGreaterThan(500);
+    expect(failed).toBe(0);
+    const report = readReport(dir);
+    expect(report.result).toBe('deployed');
+    for (const [i, h] of report.hosts.entries()) {
+      const view = await hostView(ip(i));
+      expect(view.current).toBe(h.release.to);
+      expect(view.health).toBe('200');
+      expect(h.oldPid).toBe(Number(before[i]!.pid) || h.oldPid);
+      expect(await pidAlive(ip(i), h.oldPid!)).toBe(false);
+      const stop = h.steps.find((s) => s.name === 'stop')!;
+      const build = h.steps.find((s) => s.name === 'build')!;
+      expect(Date.parse(stop.endedAt)).toBeLessThanOrEqual(Date.parse(build.startedAt));
+    }
+  });
+
+  it('a broken build on host 1: exit 1, host 1 back on the old release and serving, host 2 untouched', async () => {
+    const { dir } = sandboxConfig(state, { source: brokenSource() });
+    const before = [await hostView(ip(0)), await hostView(ip(1))];
+    const { value: run, failed } = await underLoad(() => startCli(['run'], dir).done);
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(/build.run failed on h1/);
+    expect(failed).toBe(0);
+    const [h1, h2] = [await hostView(ip(0)), await hostView(ip(1))];
+    expect(h1.current).toBe(before[0]!.current);
+    expect(h1.health).toBe('200');
+    expect(h2).toEqual(before[1]);
+  });
+
+  it('a new JVM that never becomes healthy is rolled back', async () => {
+    const { dir } = sandboxConfig(state, {
+      app: {
+        health: { path: '/health', timeoutSeconds: 8 },
+        start: { command: 'java -Xmx320m -jar build/app.jar', env: { BOOT_DELAY_MS: '600000' } },
+      },
+    });
+    const before = await hostView(ip(0));
+    const { value: run, failed } = await underLoad(() => startCli(['run'], dir).done);
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(/\/health never passed on h1/);
+    expect(failed).toBe(0);
+    const after = await hostView(ip(0));
+    expect(after.current).toBe(before.current);
+    expect(after.health).toBe('200');
+  });
+
+  for (const step of ['drain', 'build', 'health'])
+    it(`SIGINT during ${step}: the host ends up serving, the lock is released, exit non-zero`, async () => {
+      const { dir } = sandboxConfig(state);
+      const { value, failed } = await underLoad(async () => {
+        const cli = startCli(['run'], dir);
+        await waitForEvent(`${dir}/report`, (e) => e.kind === 'step:start' && e.step === step);
+        if (step === 'health') await new Promise((r) => setTimeout(r, 300));
+        cli.child.kill('SIGINT');
+        return cli.done;
+      });
+      expect(value.code).not.toBe(0);
+      expect(failed).toBe(0);
+      const view = await hostView(ip(0));
+      expect(view.health).toBe('200');
+      expect(view.alive).toBe(true);
+      const status = await startCli(['status', '--json'], dir).done;
+      const hosts = JSON.parse(status.stdout).hosts as { lock: unknown }[];
+      expect(hosts.every((h) => h.lock === null)).toBe(true);
+    });
+
+  it('a second deploy while one runs exits 3 and names the lock owner', async () => {
+    const { dir } = sandboxConfig(state);
+    const first = startCli(['run'], dir);
+    await waitForEvent(`${dir}/report`, (e) => e.kind === 'host:start');
+    const second = await startCli(['run', '--report-dir', `${dir}/report2`], dir).done;
+    first.child.kill('SIGINT');
+    await first.done;
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/another deploy holds the lock on h1: root@\S+ \(pid \d+\) since /);
+  });
+
+  it('an unknown host key is refused with its fingerprint (exit 2); a changed key is refused', async () => {
+    const { dir: scratch } = sandboxConfig(state);
+    const empty = `${scratch}/empty_known_hosts`;
+    writeFileSync(empty, '');
+    const { dir } = sandboxConfig(state, { knownHosts: empty });
+    const unknown = await startCli(['run'], dir).done;
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown host key for 10\.213\.7\.11: SHA256:[A-Za-z0-9+/]{43}/);
+    expect(unknown.stderr).toMatch(
+      /add this line to .*empty_known_hosts:\n\s+10\.213\.7\.11 ssh-ed25519 AAAA/,
+    );
+    const other = `${scratch}/other_key`;
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    const forged = `${scratch}/forged_known_hosts`;
+    writeFileSync(
+      forged,
+      `10.213.7.11 ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
+    );
+    const changed = await startCli(['run'], sandboxConfig(state, { knownHosts: forged }).dir).done;
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/host key for 10\.213\.7\.11 has CHANGED/);
+    expect((await hostView(ip(0))).health).toBe('200');
+  });
+
+  it('a single-target config without --allow-downtime is refused before anything is drained', async () => {
+    const { dir } = sandboxConfig(state, { hosts: 1 });
+    const run = await startCli(['run'], dir).done;
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/h1 is the only target: draining it is downtime/);
+    expect(events(`${dir}/report`).some((e) => e.kind === 'step:start' && e.step === 'drain')).toBe(false);
+    expect((await hostView(ip(0))).health).toBe('200');
+  });
+});

@@ -46,7 +46,7 @@ export const COMMANDS = {
   unlock: { summary: 'remove a stale deploy lock', options: { config, hosts } },
   init: {
     summary: 'write a starter deploy.config.ts and a GitHub workflow',
-    options: { force: { type: 'boolean', describe: 'never: init refuses to overwrite' } },
+    options: {},
   },
 } as const satisfies Record<string, { summary: string; options: Record<string, Opt> }>;
 

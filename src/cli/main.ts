@@ -30,6 +30,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await (await import('./commands/hosts-info.ts')).unlockCommand(parsed.values, io);
       case 'rollback':
         return await (await import('./commands/rollback.ts')).rollbackCommand(parsed.values, io);
+      case 'init':
+        return await (await import('./commands/init.ts')).initCommand(parsed.values, io);
       default:
         io.stderr.write(`deploy ${parsed.command}: not available yet in this version\n`);
         return EXIT.usage;

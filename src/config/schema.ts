@@ -248,6 +248,18 @@ export const configSchema = z
           .max(100)
           .default(90)
           .describe('Budget preflight warns above this peak.'),
+        buildPeakMb: z
+          .number()
+          .positive()
+          .optional()
+          .describe(
+            "Expected build peak (MB); default: the last report's, else 450 (a Gradle build on a small box).",
+          ),
+        newJvmMb: z
+          .number()
+          .positive()
+          .optional()
+          .describe("Expected RSS of the new JVM (MB); default: the last report's, else the old JVM's."),
       })
       .describe('The 1-Hz memory sampler on the host.')
       .prefault({}),

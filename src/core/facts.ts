@@ -51,5 +51,6 @@ export async function gatherFacts(
     hosts: hosts.map((h) => h.name),
     healthCheck: { ...tg.healthCheck, source: 'aws' },
     deregistrationDelay: { seconds: tg.deregistrationDelaySeconds, source: 'aws' },
+    targetGroup: { name: tg.name, arn: tg.arn },
   };
 }

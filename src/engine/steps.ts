@@ -78,11 +78,11 @@ export const drain: Step = {
   async run(ctx) {
     if (ctx.config.drain.mode === 'deregister') {
       if (!ctx.lb) throw new Error('deregister mode needs the load balancer');
-      ctx.state.drained = true;
       await ctx.lb.port.deregister(ctx.lb.arn, {
         id: ctx.lb.targetId,
         ...(ctx.lb.targetPort ? { port: ctx.lb.targetPort } : {}),
       });
+      ctx.state.drained = true;
       return `DeregisterTargets ${ctx.lb.targetId}`;
     }
     ctx.state.drained = true;

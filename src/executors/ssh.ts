@@ -43,7 +43,7 @@ export async function connectSsh(t: SshTarget): Promise<SshExecutor> {
   } catch {
     if (t.strictHostKeyChecking)
       throw new UsageError(
-        `known_hosts file ${knownHostsFile} is missing, so ${t.name} (${t.host}) cannot be verified. Create it with the host's key: \`ssh-keyscan -t ed25519 ${t.host} >> ${knownHostsFile}\`, after checking the fingerprint out of band (ssh-keyscan trusts the network).`,
+        `known_hosts file ${knownHostsFile} is missing, so ${t.name} (${t.host}) cannot be verified. Add the host's key:\n    ssh-keyscan${t.port === 22 ? '' : ` -p ${t.port}`} -t ed25519 ${t.host} >> ${knownHostsFile}\n  then check it before trusting it: ssh-keyscan accepts whatever answers on the network, so compare \`ssh-keygen -lf ${knownHostsFile}\` with the instance's own fingerprint (EC2 console: Get system log, or \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the host) and delete the line if they differ.`,
       );
   }
   // Offer only key types we know for this host, as OpenSSH does, so a host with several keys
@@ -76,10 +76,26 @@ export async function connectSsh(t: SshTarget): Promise<SshExecutor> {
     if (verdict && !verdict.ok)
       throw new HostKeyError(explainVerdict(verdict, t.host, t.port, knownHostsFile), verdict);
     throw new UsageError(
-      `cannot reach ${t.name} (${t.user}@${t.host}:${t.port}): ${(error as Error).message}. Check the address, the security group (port ${t.port} from this machine) and the key.`,
+      `cannot reach ${t.name} (${t.user}@${t.host}:${t.port}): ${(error as Error).message}. ${unreachableHint(error as NodeJS.ErrnoException, t)}`,
     );
   }
   return new SshExecutor(t.name, ssh);
+}
+
+// What to fix depends on how the connection failed; the raw error alone rarely says.
+function unreachableHint(error: NodeJS.ErrnoException, t: SshTarget): string {
+  if (error.code === 'ECONNREFUSED')
+    return `Nothing accepts connections on port ${t.port} there: is sshd running, and is hosts[].port right?`;
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
+    return `The name ${t.host} does not resolve: check hosts[].host.`;
+  if (/authentication/i.test(error.message))
+    return `The host refused the key for ${t.user}: check hosts[].user and privateKeyPath (or the keys in the SSH agent).`;
+  if (
+    /timed out/i.test(error.message) ||
+    ['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(error.code ?? '')
+  )
+    return `No answer: check the address and that the security group allows port ${t.port} from this machine (in GitHub Actions, from the runner).`;
+  return `Check the address, the security group (port ${t.port} from this machine) and the key.`;
 }
 
 export class SshExecutor implements Executor {

@@ -4,7 +4,12 @@ import type { Executor } from '../executors/types.ts';
 import { type MemorySample, parseSamplerLine, type RawSample, toMemorySample } from '../sampler/parse.ts';
 import { type SamplerSourceOption, samplerCommand } from '../sampler/script.ts';
 
-export type SamplerRun = { host: string; stop(): Promise<{ samples: MemorySample[]; errors: string[] }> };
+export type SamplerRun = {
+  host: string;
+  /** The first sample, or undefined when none arrives within timeoutMs. */
+  first(timeoutMs: number): Promise<MemorySample | undefined>;
+  stop(): Promise<{ samples: MemorySample[]; errors: string[] }>;
+};
 
 export function startSampler(
   exec: Executor,
@@ -20,6 +25,10 @@ export function startSampler(
   const raws: RawSample[] = [];
   const errors: string[] = [];
   const controller = new AbortController();
+  let gotFirst: (s: RawSample) => void = () => undefined;
+  const firstRaw = new Promise<RawSample>((resolve) => {
+    gotFirst = resolve;
+  });
   const { argv } = samplerCommand({
     marksDir: opts.marksDir,
     intervalSeconds: opts.intervalSeconds,
@@ -33,8 +42,10 @@ export function startSampler(
         signal: controller.signal,
         onLine: (line) => {
           const parsed = parseSamplerLine(line);
-          if (parsed.kind === 'sample') raws.push(parsed);
-          else if (parsed.kind === 'error') errors.push(parsed.error);
+          if (parsed.kind === 'sample') {
+            raws.push(parsed);
+            gotFirst(parsed);
+          } else if (parsed.kind === 'error') errors.push(parsed.error);
         },
       },
     )
@@ -45,6 +56,11 @@ export function startSampler(
     .catch(() => undefined); // aborted or connection closed: the end of sampling, not an error
   return {
     host: opts.host,
+    first: (timeoutMs) =>
+      Promise.race([
+        firstRaw.then((r) => toMemorySample(r, { host: opts.host, startEpochMs: opts.startEpochMs })),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref()),
+      ]),
     async stop() {
       controller.abort();
       await running;

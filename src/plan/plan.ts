@@ -20,6 +20,8 @@ export type Facts = {
   hosts: string[];
   healthCheck: HealthCheck & { source: Source };
   deregistrationDelay: { seconds: number; source: Source };
+  /** The target group the 'aws' numbers were read from. */
+  targetGroup?: { name: string; arn: string };
 };
 
 export type Plan = {
@@ -28,6 +30,8 @@ export type Plan = {
   strategy: DeployConfig['strategy'];
   hosts: string[];
   healthCheck: HealthCheck & { source: Source };
+  /** Present when numbers were read from AWS: where they came from. */
+  targetGroup?: { name: string; arn: string };
   drain: {
     mode: 'termination' | 'deregister';
     model: UnhealthyWindow['model'] | 'deregistration';
@@ -93,6 +97,7 @@ export function buildPlan(config: DeployConfig, facts: Facts): Plan {
     strategy: config.strategy,
     hosts: facts.hosts,
     healthCheck: hc,
+    ...(facts.targetGroup ? { targetGroup: facts.targetGroup } : {}),
     drain: {
       mode: drain.mode,
       model,

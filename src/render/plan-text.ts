@@ -8,16 +8,19 @@ export function renderPlanText(plan: Plan): string {
   const { drain, healthCheck: hc } = plan;
   const t = drain.terms;
   const lines: string[] = [];
+  // Numbers read from AWS name the group they came from, so a reader can check it in the console.
+  const source = (s: string) =>
+    s === 'aws' && plan.targetGroup ? `source: aws, target group ${plan.targetGroup.name}` : `source: ${s}`;
   lines.push(
     `handoff plan · app ${plan.app} · ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} · strategy ${plan.strategy} · drain ${drain.mode}`,
     '',
-    `Health check (source: ${hc.source})`,
+    `Health check (${source(hc.source)})`,
     `  interval I = ${n(t.I)} s · timeout T = ${n(t.T)} s · unhealthy threshold N = ${t.N} · healthy threshold H = ${t.H}`,
   );
   if (drain.mode === 'termination') {
     const fixedRate = drain.model === 'fixed-rate';
     lines.push(
-      `  a failing check is recorded after d = min(r, T) = min(${n(t.r ?? 0)}, ${n(t.T)}) = ${n(t.d ?? 0)} s`,
+      `  a failing check is recorded after d = min(r, T) = min(${n(t.r ?? 0)}, ${n(t.T)}) = ${n(t.d ?? 0)} s (r: drain.responseSeconds, source: config)`,
       '',
       fixedRate
         ? 'Unhealthy after (fixed-rate, as AWS documents: a check every I s whatever the response time; each LB node has its own phase in [0, I))'
@@ -29,12 +32,12 @@ export function renderPlanText(plan: Plan): string {
     lines.push(
       '',
       'Deregistration (routing stops at once; draining ends when nothing is in flight, though the API says draining for D)',
-      `  deregistration delay D = ${n(drain.deregistrationDelaySeconds.value)} s (source: ${drain.deregistrationDelaySeconds.source})`,
-      `  expected = ${drain.formula.latest} = ${n(drain.unhealthyAfterSeconds.latest)} s, confirmed on the host by counting in-flight connections`,
+      `  deregistration delay D = ${n(drain.deregistrationDelaySeconds.value)} s (${source(drain.deregistrationDelaySeconds.source)})`,
+      `  expected = ${drain.formula.latest} = ${n(drain.unhealthyAfterSeconds.latest)} s, confirmed on the host by counting in-flight connections (longest request: drain.maxRequestSeconds, source: config)`,
     );
   }
   lines.push(
-    `  wait     = latest + margin = ${n(drain.unhealthyAfterSeconds.latest)} + ${n(drain.marginSeconds)} = ${n(drain.waitSeconds)} s`,
+    `  wait     = latest + margin = ${n(drain.unhealthyAfterSeconds.latest)} + ${n(drain.marginSeconds)} = ${n(drain.waitSeconds)} s (margin: drain.marginSeconds, source: config)`,
   );
   if (drain.comparison) {
     const c = drain.comparison;

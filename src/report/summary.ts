@@ -1,9 +1,28 @@
-// Pure: the Markdown summary (the same text goes to GitHub's step summary).
+// Pure: the Markdown summary. One function for both summary.md and GitHub's step summary, so the
+// two never drift; the optional parts (plan math, where the report is) appear when given.
+import type { MemoryAnalysis } from '../memory/analysis.ts';
+import type { Plan } from '../plan/plan.ts';
+import type { MemorySample } from '../sampler/parse.ts';
+import { memoryMermaid } from './memory-mermaid.ts';
 import type { Report } from './report.ts';
 
-export function summaryMarkdown(report: Report): string {
+export type SummaryExtras = {
+  /** The plan the run followed: its drain math is printed with the terms filled in. */
+  plan?: Plan;
+  /** The analysis behind report.memory (typed samples); report.memory is used without it. */
+  memory?: MemoryAnalysis | null;
+  /** Where report.json and the charts are, as the reader should see the path. */
+  reportDir?: string;
+  /** The CI run's page, whose artifacts hold the uploaded report. */
+  runUrl?: string;
+};
+
+const n = (v: number) => String(Math.round(v * 1000) / 1000);
+const cell = (s: string) => (s.split('\n')[0] ?? '').replaceAll('|', '\\|');
+
+export function summaryMarkdown(report: Report, extras: SummaryExtras = {}): string {
   const lines = [
-    `## handoff: ${report.app} ${report.releaseId} ${report.result === 'deployed' ? 'deployed' : report.result}`,
+    `## handoff: ${report.app} ${report.releaseId} ${report.result}`,
     '',
     `Strategy \`${report.strategy}\`, drain \`${report.drainMode}\`, ${report.startedAt} to ${report.endedAt}.`,
   ];
@@ -17,18 +36,92 @@ export function summaryMarkdown(report: Report): string {
     lines.push(
       `| ${h.name} | ${h.result} | ${h.release.from ?? '-'} -> ${h.release.to} | ${h.drainSeconds ?? '-'} s | ${h.oldPid ?? '-'} | ${h.newPid ?? '-'} |`,
     );
-  lines.push('', '| host | step | started | took | ok | detail |', '| --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '',
+    '### Timeline',
+    '',
+    '| host | step | started | took | ok | detail |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
   for (const h of report.hosts)
     for (const s of h.steps) {
       const took = ((Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1);
       lines.push(
-        `| ${h.name} | ${s.name} | ${s.startedAt.slice(11, 19)} | ${took} s | ${s.ok ? 'yes' : '**no**'} | ${s.detail.split('\n')[0]!.replaceAll('|', '\\|')} |`,
+        `| ${h.name} | ${s.name} | ${s.startedAt.slice(11, 19)} | ${took} s | ${s.ok ? 'yes' : '**no**'} | ${cell(s.detail)} |`,
       );
     }
-  if (report.memory)
-    lines.push(
-      '',
-      `Memory (${report.memory.source}): peak ${report.memory.peakPercent ?? '-'} %, overlap ${report.memory.overlapSeconds} s, OOM kills ${report.memory.oomKills}.`,
-    );
+  if (extras.plan) lines.push('', ...drainMath(extras.plan));
+  lines.push('', ...memorySection(report, extras.memory ?? null));
+  if (extras.reportDir) lines.push('', ...whereReport(extras.reportDir, extras.runUrl));
   return `${lines.join('\n')}\n`;
+}
+
+function drainMath(plan: Plan): string[] {
+  const { drain: d, healthCheck: hc } = plan;
+  const t = d.terms;
+  const out = [
+    '### Drain math',
+    '',
+    `Health check (source: ${hc.source}${plan.targetGroup ? `, target group ${plan.targetGroup.name}` : ''}): interval I = ${n(t.I)} s, timeout T = ${n(t.T)} s, unhealthy threshold N = ${t.N}, healthy threshold H = ${t.H}.`,
+    '',
+    '| quantity | formula | seconds |',
+    '| --- | --- | --- |',
+  ];
+  if (d.mode === 'termination')
+    out.push(
+      `| failing check recorded after | d = min(r, T) = min(${n(t.r ?? 0)}, ${n(t.T)}) | ${n(t.d ?? 0)} |`,
+      `| unhealthy window (${d.model}) | ${d.formula.earliest} to ${d.formula.latest} | ${n(d.unhealthyAfterSeconds.earliest)} to ${n(d.unhealthyAfterSeconds.latest)} |`,
+    );
+  else
+    out.push(
+      `| deregistration delay D (${d.deregistrationDelaySeconds.source}) | | ${n(d.deregistrationDelaySeconds.value)} |`,
+      `| draining done | ${d.formula.latest} | ${n(d.unhealthyAfterSeconds.latest)} |`,
+    );
+  out.push(
+    `| wait before stopping | latest + margin = ${n(d.unhealthyAfterSeconds.latest)} + ${n(d.marginSeconds)} | ${n(d.waitSeconds)} |`,
+    `| back in service | ${d.formula.readmitEarliest} to ${d.formula.readmitLatest} | ${n(d.readmitWindowSeconds.earliest)} to ${n(d.readmitWindowSeconds.latest)} |`,
+  );
+  const c = d.comparison;
+  if (c) {
+    const verb = c.savedPerHostSeconds >= 0 ? 'shorter' : 'longer';
+    out.push(
+      '',
+      `Compared with \`sleep ${n(c.sleepSeconds)}\`: the wait is ${n(Math.abs(c.savedPerHostSeconds))} s ${verb} per host, ${n(Math.abs(c.savedTotalSeconds))} s over ${plan.hosts.length} host(s); the sleep is ${c.safe ? 'safe but a guess' : `NOT safe: below the latest bound ${n(d.unhealthyAfterSeconds.latest)} s`}.`,
+    );
+  }
+  return out;
+}
+
+function memorySection(report: Report, memory: MemoryAnalysis | null): string[] {
+  const m = memory ?? report.memory;
+  if (!m) return ['### Memory', '', 'No memory samples (dry run, or the sampler did not run).'];
+  const samples = (memory?.samples ?? report.memory?.samples ?? []) as unknown as MemorySample[];
+  const peakAt = (memory?.peakAt ?? report.memory?.peakAt) as MemoryAnalysis['peakAt'] | undefined;
+  const where = peakAt ? ` on ${peakAt.host} during ${peakAt.step} (t = ${n(peakAt.t)} s)` : '';
+  const out = [
+    '### Memory',
+    '',
+    `Source \`${m.source}\`, one sample every ${n(m.intervalSeconds)} s: peak **${m.peakPercent ?? '-'} %**${where}; old and new JVM (or build) together for **${n(m.overlapSeconds)} s**; OOM kills: **${m.oomKills}**.`,
+  ];
+  const chart = memoryMermaid(samples);
+  if (chart)
+    out.push(
+      '',
+      'Used memory per host (each point is the highest sample in its time bucket; the lines follow the order in the title):',
+      '',
+      chart,
+    );
+  return out;
+}
+
+function whereReport(dir: string, runUrl: string | undefined): string[] {
+  return [
+    '### Full report',
+    '',
+    `\`${dir}/\`: report.json (every step and sample), events.ndjson, memory.csv, memory.svg and this summary.${
+      runUrl
+        ? ` Upload the directory with actions/upload-artifact to keep it: it is then under Artifacts on [this run](${runUrl}).`
+        : ' In CI, upload the directory with actions/upload-artifact to keep it.'
+    }`,
+  ];
 }

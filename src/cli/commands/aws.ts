@@ -1,13 +1,69 @@
 // Wires the AWS adapters in only when the config names a target group or EC2 discovery, so an
-// offline plan never loads the SDK.
+// offline plan never loads the SDK (dynamic imports below).
+import type { Elbv2LoadBalancer } from '../../aws/elbv2.ts';
 import type { DeployConfig } from '../../config/schema.ts';
 import type { GatherOptions } from '../../core/facts.ts';
+import type { LoadBalancerPort, TargetGroupInfo } from '../../ports.ts';
 import type { Io } from '../io.ts';
+
+export type AwsOptions = { signal?: AbortSignal };
+
+// The target group `plan` read, per loadBalancer section: `run` then acts on the ARN the plan's
+// numbers came from, without reading it twice.
+const readGroups = new WeakMap<object, TargetGroupInfo>();
+
+async function elbv2For(config: DeployConfig, opts: AwsOptions): Promise<Elbv2LoadBalancer> {
+  const lb = config.loadBalancer;
+  const { Elbv2LoadBalancer } = await import('../../aws/elbv2.ts');
+  return new Elbv2LoadBalancer({
+    ...(lb.region ? { region: lb.region } : {}),
+    ...(lb.endpoint ? { endpoint: lb.endpoint } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+}
 
 export async function awsPorts(
   config: DeployConfig,
   _io: Io,
+  opts: AwsOptions = {},
 ): Promise<Pick<GatherOptions, 'targetGroups' | 'discover'>> {
-  if (!config.loadBalancer.targetGroup && Array.isArray(config.hosts)) return {};
-  return {};
+  const ports: Pick<GatherOptions, 'targetGroups' | 'discover'> = {};
+  if (config.loadBalancer.targetGroup) {
+    const elbv2 = await elbv2For(config, opts);
+    ports.targetGroups = {
+      describeTargetGroup: async (nameOrArn) => {
+        const info = await elbv2.describeTargetGroup(nameOrArn);
+        readGroups.set(config.loadBalancer, info);
+        return info;
+      },
+    };
+  }
+  if (!Array.isArray(config.hosts)) {
+    const { address, user, privateKeyPath } = config.hosts.discover;
+    const region = config.loadBalancer.region;
+    ports.discover = async (tags) => {
+      const { Ec2Inventory } = await import('../../aws/ec2.ts');
+      const ec2 = new Ec2Inventory({
+        ...(region ? { region } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      return ec2.discoverHosts(tags, { address, user, ...(privateKeyPath ? { privateKeyPath } : {}) });
+    };
+  }
+  return ports;
+}
+
+/**
+ * The full load-balancer port and the target group's ARN for `deploy run` (deregister mode, live
+ * target health in preflight), or undefined when the config reads no target group.
+ */
+export async function loadBalancerFor(
+  config: DeployConfig,
+  opts: AwsOptions = {},
+): Promise<{ port: LoadBalancerPort; arn: string } | undefined> {
+  const name = config.loadBalancer.targetGroup;
+  if (!name) return undefined;
+  const port = await elbv2For(config, opts);
+  const arn = readGroups.get(config.loadBalancer)?.arn ?? (await port.describeTargetGroup(name)).arn;
+  return { port, arn };
 }

@@ -14,13 +14,16 @@ import { LocalExecutor } from '../../executors/local.ts';
 import { type Recorded, RecordingExecutor } from '../../executors/recording.ts';
 import type { SamplerRun } from '../../memory/collect.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
+import { appendStepSummary } from '../../report/github-summary.ts';
 import { buildReport } from '../../report/report.ts';
+import { renderTerminalChart } from '../../report/terminal-chart.ts';
 import { writeReportFiles } from '../../report/write.ts';
 import type { Io } from '../io.ts';
+import { loadBalancerFor } from './aws.ts';
 import { connectHost } from './connect.ts';
 import { makePlan } from './plan.ts';
 import { renderers } from './renderers.ts';
-import { beginSampling } from './sampling.ts';
+import { beginSampling, checkBudget, finishSampling, memorySection, previousSamples } from './sampling.ts';
 
 export async function runCommand(values: Record<string, unknown>, io: Io): Promise<number> {
   const strategy = values.strategy as string | undefined;
@@ -55,9 +58,12 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   process.on('SIGINT', sigint);
   process.on('SIGTERM', sigterm);
 
+  // The load balancer, when it can be asked (a target group): confirms drains and re-admission.
+  const lb = dryRun ? undefined : await loadBalancerFor(config, { signal: controller.signal });
   const recorded: Recorded[] = [];
   const samplers: SamplerRun[] = [];
   const startEpochMs = clock.now();
+  const previous = dryRun ? [] : previousSamples(reportDir);
   const local = new LocalExecutor(io.cwd);
   try {
     const run = await deploy({
@@ -70,6 +76,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       releaseId: id,
       dryRun,
       allowDowntime: Boolean(values['allow-downtime']),
+      ...(lb ? { lb } : {}),
       owner: lockOwner({
         token: randomUUID(),
         user: safeUser(),
@@ -81,22 +88,29 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
         ? async (host) => new RecordingExecutor(host.name, recorded)
         : async (host) => {
             const exec = await connectHost(config, host, io.cwd);
-            samplers.push(await beginSampling(exec, host.name, config, startEpochMs));
+            const sampler = await beginSampling(exec, host.name, config, startEpochMs);
+            samplers.push(sampler);
+            const warn = (message: string) => emit({ kind: 'log', host: host.name, level: 'warn', message });
+            await checkBudget({ sampler, config, previous, strict: Boolean(values.strict), warn });
             return exec;
           },
       upload: dryRun
         ? async (_exec, dir) => `would upload ${JSON.stringify(config.app.source)} to ${dir}`
         : uploaderFor(config.app.source, local),
     });
-    const report = buildReport(run, {
+    const memory = await finishSampling(samplers, config.memory.intervalSeconds);
+    const meta = {
       app: config.app.name,
       releaseId: id,
       strategy: config.strategy,
       drainMode: config.drain.mode,
       dryRun,
-    });
+    };
+    const report = buildReport(run, meta, memory ? memorySection(memory) : null);
     if (dryRun) human.write(renderRecorded(recorded));
-    else writeReportFiles(reportDir, report);
+    else writeReportFiles(reportDir, report, memory);
+    if (!dryRun) appendStepSummary(io.env, report, memory, { plan, reportDir, log: human });
+    if (memory && (human as { isTTY?: boolean }).isTTY) human.write(renderTerminalChart(memory));
     emit({
       kind: 'deploy:end',
       result: run.result,

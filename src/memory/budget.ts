@@ -1,0 +1,55 @@
+// Pure: predicts each strategy's memory peak on a host before anything runs, from what the host
+// holds now and what the build and the new JVM are expected to take (config, or the last report).
+
+export type BudgetInput = {
+  totalMb: number;
+  /** Used now, the old JVM included. */
+  usedMb: number;
+  oldJvmMb: number;
+  buildPeakMb: number;
+  newJvmMb: number;
+  warnPercent: number;
+  source: string;
+};
+
+export type Budget = {
+  baseMb: number;
+  peaks: { 'stop-first': number; 'build-first': number };
+  percent: { 'stop-first': number; 'build-first': number };
+  over: { 'stop-first': boolean; 'build-first': boolean };
+};
+
+const pct = (mb: number, total: number) => Math.round((mb / total) * 1000) / 10;
+
+export function predictBudget(i: BudgetInput): Budget {
+  const baseMb = Math.max(0, i.usedMb - i.oldJvmMb);
+  // stop-first: the old JVM is gone before the build, and the build ends before the new JVM starts.
+  const stopFirst = baseMb + Math.max(i.buildPeakMb, i.newJvmMb);
+  // build-first: the build runs beside the old JVM (the field write-up's 68 %).
+  const buildFirst = baseMb + i.oldJvmMb + i.buildPeakMb;
+  const percent = { 'stop-first': pct(stopFirst, i.totalMb), 'build-first': pct(buildFirst, i.totalMb) };
+  return {
+    baseMb,
+    peaks: { 'stop-first': Math.round(stopFirst), 'build-first': Math.round(buildFirst) },
+    percent,
+    over: {
+      'stop-first': percent['stop-first'] > i.warnPercent,
+      'build-first': percent['build-first'] > i.warnPercent,
+    },
+  };
+}
+
+export const REMEDIES = [
+  'cap the heap (-Xmx, or -XX:MaxRAMPercentage=60 so the JVM does not size itself to 1/4 of RAM and grow)',
+  'add swap (EC2 instances have none by default: a 1-2 GiB swap file absorbs a build peak)',
+  "build elsewhere and upload the artifact (app.build.where: 'local', or build in CI)",
+];
+
+export function describeBudget(
+  host: string,
+  b: Budget,
+  i: BudgetInput,
+  strategy: 'stop-first' | 'build-first',
+): string {
+  return `${host}: predicted peak ${b.percent[strategy]} % with ${strategy} (${b.peaks[strategy]} of ${Math.round(i.totalMb)} MB, ${i.source}; build-first would be ${b.percent['build-first']} %, stop-first ${b.percent['stop-first']} %): base ${Math.round(b.baseMb)} MB + old JVM ${Math.round(i.oldJvmMb)} MB, build ${Math.round(i.buildPeakMb)} MB, new JVM ${Math.round(i.newJvmMb)} MB`;
+}

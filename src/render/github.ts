@@ -1,0 +1,90 @@
+// GitHub Actions (GITHUB_ACTIONS=true): the plain lines, one collapsible group per host, and
+// annotations for failures and rollbacks so they show on the run page without opening the log.
+// Workflow commands are formatted here (no @actions/core): the format is a few escaping rules.
+import { randomUUID } from 'node:crypto';
+import type { DeployEvent } from '../engine/events.ts';
+import { plainLine } from './plain.ts';
+
+/** Message part of a workflow command: only % CR LF are special. */
+export function escapeData(s: string): string {
+  return s.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+}
+
+/** Property values (title=...): also : and , which delimit properties. */
+export function escapeProperty(s: string): string {
+  return escapeData(s).replaceAll(':', '%3A').replaceAll(',', '%2C');
+}
+
+export function workflowCommand(name: string, props: Record<string, string>, message: string): string {
+  const p = Object.entries(props)
+    .map(([k, v]) => `${k}=${escapeProperty(v)}`)
+    .join(',');
+  return `::${name}${p ? ` ${p}` : ''}::${escapeData(message)}`;
+}
+
+// A line of ours starts with a timestamp, so it cannot start a `::` command; text from the host
+// (build output, the app log tail) can, on its own lines, and `##[` is parsed anywhere in a line.
+// Such text is fenced with stop-commands and a token nobody can guess.
+const unsafe = (text: string) => text.includes('\n') || text.includes('##[') || text.includes('::');
+
+export function githubRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => void {
+  const token = randomUUID();
+  let openGroup: string | undefined;
+  let failed = false;
+  const write = (line: string) => out.write(`${line}\n`);
+  const writePlain = (text: string) => {
+    if (!unsafe(text)) return write(text);
+    write(`::stop-commands::${token}`);
+    write(text);
+    write(`::${token}::`);
+  };
+  const endGroup = () => {
+    if (openGroup === undefined) return;
+    write('::endgroup::');
+    openGroup = undefined;
+  };
+  const annotate = (level: 'error' | 'warning', title: string, message: string) => {
+    if (level === 'error') failed = true;
+    write(workflowCommand(level, { title }, message));
+  };
+
+  return (e) => {
+    // A warn or error log is its own line in the log: the annotation shows there, no plain twin.
+    if (e.kind === 'log' && e.level !== 'info') {
+      const title = e.host ? `handoff: ${e.host}` : 'handoff';
+      return annotate(e.level === 'error' ? 'error' : 'warning', title, e.message);
+    }
+    if (e.kind === 'host:start') {
+      endGroup(); // groups do not nest: never leave one open across hosts
+      openGroup = e.host;
+      write(`::group::${escapeData(e.host)}`);
+    }
+    if (e.kind === 'deploy:end') endGroup();
+    const line = plainLine(e);
+    if (line !== undefined) writePlain(line);
+    switch (e.kind) {
+      case 'step:end':
+        if (!e.ok) annotate('error', `${e.step} failed on ${e.host}`, e.detail);
+        break;
+      case 'rollback:start':
+        annotate('warning', `rolling back ${e.host}`, `restoring the previous release: ${e.reason}`);
+        break;
+      case 'rollback:end':
+        if (!e.ok)
+          annotate(
+            'error',
+            `rollback failed on ${e.host}`,
+            `${e.detail}\nThe host may not be serving: a person is needed (deploy status, deploy rollback).`,
+          );
+        break;
+      case 'host:end':
+        endGroup();
+        break;
+      case 'deploy:end':
+        // An interrupt, or a failure outside any step, still deserves one annotation.
+        if (e.exitCode !== 0 && !failed)
+          annotate('error', `deploy ${e.result}`, `exit ${e.exitCode}; see the log and the report`);
+        break;
+    }
+  };
+}

@@ -1,0 +1,79 @@
+// The deploy.config.ts that `deploy init` writes: every section with its default, so a user sees
+// what they may change without reading the reference first. test/unit/init.test.ts checks that
+// it loads and that its values are the schema's defaults, so the two cannot drift apart.
+export function configTemplate(): string {
+  return `// handoff deploy configuration, written by \`deploy init\`. Every value shown is the default
+// unless the comment says "example": edit those, keep or delete the rest.
+// Check it without touching anything: \`npx deploy plan\` (the timeline and the drain-time math).
+import { defineConfig } from 'handoff';
+
+// In GitHub Actions the workflow writes the SSH key and known_hosts to files and exports their
+// paths (.github/workflows/deploy.yml); on a laptop both are unset and the fallbacks apply.
+const sshKey = process.env.DEPLOY_SSH_KEY_PATH; // unset: the SSH agent
+const knownHosts = process.env.DEPLOY_KNOWN_HOSTS_PATH ?? '~/.ssh/known_hosts';
+
+export default defineConfig({
+  app: {
+    name: 'my-app', // example: used in release ids, the lock and messages
+    dir: '/srv/app', // on each host: releases/<id>/, current (symlink), the deploy lock
+    port: 8080, // the app and its health endpoint, reached on the host's loopback
+    health: { path: '/health', expectStatus: 200, timeoutSeconds: 120, intervalSeconds: 1 },
+    // Run in the release directory, detached (setsid), output to app.log, PID in a file.
+    start: { command: 'java -jar build/libs/app.jar', env: {}, bootSeconds: 20 },
+    // SIGTERM, then SIGKILL after the grace (Spring Boot shuts down gracefully, 30 s per phase).
+    stop: { graceSeconds: 30 },
+    build: {
+      command: './gradlew bootJar',
+      where: 'host', // 'local': build here and upload the artifact before draining
+      artifact: 'build/libs/app.jar',
+      estimateSeconds: 60, // for the plan only
+    },
+    // What gets deployed: this checkout's commit (in GitHub Actions: the pushed commit).
+    // Or { dir: 'build/dist' }, or { git: { url: 'git@github.com:me/app.git', ref: 'main' } }.
+    source: { commit: 'HEAD' },
+    releases: { keep: 5 },
+  },
+
+  // Example: one at a time, in this order. Or { discover: { tags: { app: 'my-app' } } } through EC2.
+  hosts: [
+    { name: 'web-1', host: '10.0.1.10', port: 22, user: 'ec2-user', instanceId: 'i-0123456789abcdef0', privateKeyPath: sshKey },
+    { name: 'web-2', host: '10.0.2.10', port: 22, user: 'ec2-user', instanceId: 'i-0fedcba9876543210', privateKeyPath: sshKey },
+  ],
+
+  // Example: the health check and deregistration delay are read from this target group.
+  // Without AWS access, give them instead (as the target group has them):
+  //   healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
+  //   deregistrationDelaySeconds: 300,
+  loadBalancer: { targetGroup: 'my-app-tg', region: 'eu-west-1' },
+
+  // 'termination': POST the path so /health fails, wait out the computed window, then stop.
+  // 'deregister': DeregisterTargets (needs instanceId on every host), wait until nothing is in flight.
+  drain: {
+    mode: 'termination',
+    path: '/termination',
+    responseSeconds: 0.1, // how fast a failing health check answers
+    model: 'fixed-rate', // the check schedule AWS documents
+    marginSeconds: 2,
+    // compareWithSleepSeconds: 25, // show the computed wait next to a fixed sleep
+  },
+
+  // 'stop-first' stops the old JVM before the build: the two never share the host's memory.
+  strategy: 'stop-first',
+
+  memory: {
+    intervalSeconds: 1,
+    source: 'auto', // or 'meminfo', or 'cgroup' (with cgroupPath: '/sys/fs/cgroup/...')
+    warnPercent: 90, // the memory budget check before a host is touched warns above this peak
+    // buildPeakMb: 450, // expected build peak; default: the last report's, else 450
+    // newJvmMb: 300, // expected RSS of the new JVM; default: the last report's, else the old JVM's
+  },
+
+  // Host keys are always verified: a missing or unknown key stops the deploy before any change.
+  ssh: { knownHostsPath: knownHosts, strictHostKeyChecking: true, connectTimeoutSeconds: 10 },
+
+  lock: { staleAfterMinutes: 60 },
+
+  report: { dir: 'deploy-report' }, // report.json, memory.csv, memory.svg, summary.md
+});
+`;
+}

@@ -1,0 +1,170 @@
+// Steady request rate through the load balancer, counting every failure. Our own loop rather than
+// autocannon: autocannon's rate limit sends each connection's quota in a burst at the top of every
+// second (a drain gap between bursts goes unseen), and a request lost when the server closes the
+// connection is silently re-sent on a new one, not counted. Here request i leaves at start + i/rate,
+// and each one ends as exactly one of: 2xx, non-2xx, socket error, timeout.
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { FRONTEND } from './contract.ts';
+
+export type LoadOptions = {
+  url?: string;
+  rate: number;
+  seconds: number;
+  connections?: number;
+  timeoutMs?: number;
+};
+export type SecondStats = {
+  second: number;
+  sent: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+};
+export type LoadResult = {
+  total: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** non2xx + errors + timeouts */
+  failed: number;
+  statusCounts: Record<string, number>;
+  errorCodes: Record<string, number>;
+  /** Per second of sending (by when the request left), only seconds that sent something. */
+  timeline: SecondStats[];
+  durationMs: number;
+  stoppedEarly: boolean;
+};
+export type LoadRun = { done: Promise<LoadResult>; stop(): void };
+
+export function startLoad(opts: LoadOptions): LoadRun {
+  const url = new URL(opts.url ?? `http://${FRONTEND.host}:${FRONTEND.port}/`);
+  if (!(opts.rate > 0) || !(opts.seconds > 0)) throw new RangeError('rate and seconds must be positive');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections ?? 10 });
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const periodMs = 1000 / opts.rate;
+  const planned = Math.round(opts.rate * opts.seconds);
+  const start = performance.now();
+  const seconds: SecondStats[] = [];
+  const statusCounts: Record<string, number> = {};
+  const errorCodes: Record<string, number> = {};
+  let sent = 0;
+  let inFlight = 0;
+  let stopped = false;
+  let finish: (r: LoadResult) => void = () => {};
+  const done = new Promise<LoadResult>((r) => {
+    finish = r;
+  });
+  const bucket = (sentAt: number) => {
+    const s = Math.floor((sentAt - start) / 1000);
+    seconds[s] ??= { second: s, sent: 0, ok: 0, non2xx: 0, errors: 0, timeouts: 0 };
+    return seconds[s];
+  };
+
+  const result = (): LoadResult => {
+    const timeline = seconds.filter(Boolean);
+    const sum = (k: keyof SecondStats) => timeline.reduce((a, s) => a + s[k], 0);
+    const [ok, non2xx, errors, timeouts] = [sum('ok'), sum('non2xx'), sum('errors'), sum('timeouts')];
+    return {
+      total: sum('sent'),
+      ok,
+      non2xx,
+      errors,
+      timeouts,
+      failed: non2xx + errors + timeouts,
+      statusCounts,
+      errorCodes,
+      timeline,
+      durationMs: Math.round(performance.now() - start),
+      stoppedEarly: sent < planned,
+    };
+  };
+  const maybeFinish = () => {
+    if ((stopped || sent >= planned) && inFlight === 0) {
+      agent.destroy();
+      finish(result());
+    }
+  };
+
+  const fire = () => {
+    const b = bucket(performance.now());
+    b.sent++;
+    sent++;
+    inFlight++;
+    let settled = false;
+    const settle = (kind: 'ok' | 'non2xx' | 'errors' | 'timeouts', key?: string) => {
+      if (settled) return;
+      settled = true;
+      b[kind]++;
+      if (key) {
+        const counts = kind === 'ok' || kind === 'non2xx' ? statusCounts : errorCodes;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      inFlight--;
+      maybeFinish();
+    };
+    const req = http.get(url, { agent, timeout: timeoutMs }, (res) => {
+      const code = res.statusCode ?? 0;
+      res.resume();
+      res.on('end', () => settle(code >= 200 && code < 300 ? 'ok' : 'non2xx', String(code)));
+      res.on('error', (e: NodeJS.ErrnoException) => settle('errors', e.code ?? e.message));
+    });
+    req.on('timeout', () => {
+      settle('timeouts', 'TIMEOUT');
+      req.destroy();
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => settle('errors', e.code ?? e.message));
+  };
+
+  const tick = () => {
+    if (stopped) return maybeFinish();
+    const due = Math.min(planned, Math.floor((performance.now() - start) / periodMs) + 1);
+    while (sent < due) fire();
+    if (sent >= planned) return maybeFinish();
+    setTimeout(tick, Math.max(0, start + sent * periodMs - performance.now()));
+  };
+  tick();
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+      maybeFinish();
+    },
+  };
+}
+
+export function formatLoad(r: LoadResult): string {
+  const bad = r.timeline.filter((s) => s.non2xx + s.errors + s.timeouts > 0);
+  return [
+    `requests ${r.total} in ${(r.durationMs / 1000).toFixed(1)} s: ok ${r.ok}, non-2xx ${r.non2xx}, socket errors ${r.errors}, timeouts ${r.timeouts}`,
+    `status codes ${JSON.stringify(r.statusCounts)}${r.errors ? ` errors ${JSON.stringify(r.errorCodes)}` : ''}`,
+    ...bad.map(
+      (s) =>
+        `  second ${s.second}: sent ${s.sent}, non-2xx ${s.non2xx}, errors ${s.errors}, timeouts ${s.timeouts}`,
+    ),
+  ].join('\n');
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      rate: { type: 'string', default: '50' },
+      seconds: { type: 'string', default: '30' },
+      connections: { type: 'string', default: '10' },
+      url: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const run = startLoad({
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
+    connections: Number(values.connections),
+    url: values.url,
+  });
+  process.once('SIGINT', () => run.stop());
+  const r = await run.done;
+  console.log(values.json ? JSON.stringify(r, null, 2) : formatLoad(r));
+  process.exit(r.failed > 0 ? 1 : 0);
+}

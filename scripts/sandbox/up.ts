@@ -1,0 +1,243 @@
+// `npm run sandbox:up -- [--hosts N] [--interval S] [--timeout S] [--unhealthy N] [--healthy N]
+//  [--deregistration-delay S]`: builds the sandbox (docs/sandbox.md). Idempotent: a running sandbox is
+// left as it is; a half-made one is torn down first.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkHealthCheck } from '../../src/plan/drain.ts';
+import { buildRelease } from './app.ts';
+import { detectCgroup } from './cgroup.ts';
+import {
+  APP_PORT,
+  BRIDGE,
+  BRIDGE_IP,
+  DEFAULT_HEALTH_CHECK,
+  ELBV2,
+  FRONTEND,
+  HAPROXY_BACKEND,
+  HAPROXY_DIR,
+  HAPROXY_SOCKET,
+  type HealthCheckSettings,
+  hostSpec,
+  PREFIX_LEN,
+  SANDBOX_DIR,
+} from './contract.ts';
+import { sandboxDown } from './down.ts';
+import { startHaproxy, waitForServers } from './haproxy.ts';
+import { createHost, ensureSystemDirs, startInitialApp, verifyHost, waitForApp } from './hosts.ts';
+import { acquireLock } from './lock.ts';
+import { createBridge, linkExists, netnsList } from './net.ts';
+import { requireMachine } from './preflight.ts';
+import { isAlive, procOf, spawnDetached } from './proc.ts';
+import { prepareClientKey, waitForPort, writeKnownHosts } from './sshd.ts';
+import { readState, type SandboxState, writeState } from './state.ts';
+
+export type UpOptions = {
+  keepOnFailure?: boolean;
+  hosts?: number;
+  healthCheck?: Partial<HealthCheckSettings>;
+  deregistrationDelaySeconds?: number;
+};
+
+const log = (msg: string) => console.error(`[sandbox:up] ${msg}`);
+
+/** Every daemon the state recorded is still running (zombies and reused PIDs do not count). */
+export function isUp(state: SandboxState | undefined): state is SandboxState {
+  if (!state?.ready || !state.haproxy || !isAlive(state.haproxy)) return false;
+  if (state.elbv2 && !isAlive(state.elbv2)) return false;
+  return state.hosts.every((h) => h.sshd && isAlive(h.sshd));
+}
+
+async function refuseForeignLeftovers(names: string[]): Promise<void> {
+  const netns = await netnsList();
+  const found = [
+    ...((await linkExists(BRIDGE)) ? [`link ${BRIDGE}`] : []),
+    ...names.filter((n) => netns.includes(n)).map((n) => `netns ${n}`),
+  ];
+  if (found.length)
+    throw new Error(
+      `${found.join(', ')} already exist but no sandbox state records them: remove them by hand`,
+    );
+}
+
+async function startElbv2(state: SandboxState, delaySeconds: number): Promise<void> {
+  const main = path.join(import.meta.dirname, 'elbv2', 'main.ts');
+  if (!fs.existsSync(main)) return; // the endpoint is optional until it lands
+  const dir = path.join(SANDBOX_DIR, 'elbv2');
+  fs.mkdirSync(dir, { recursive: true });
+  const config = path.join(dir, 'config.json');
+  const hc = state.healthCheck;
+  const opts = {
+    port: ELBV2.port,
+    host: '127.0.0.1',
+    socketPath: HAPROXY_SOCKET,
+    backend: HAPROXY_BACKEND,
+    targetGroup: {
+      name: ELBV2.targetGroupName,
+      arn: ELBV2.targetGroupArn,
+      port: APP_PORT,
+      healthCheck: { ...hc, path: '/health' },
+      deregistrationDelaySeconds: delaySeconds,
+    },
+    targets: state.hosts.map((h) => ({ id: h.instanceId, server: h.name, port: APP_PORT })),
+  };
+  fs.writeFileSync(config, `${JSON.stringify(opts, null, 2)}\n`);
+  const logFile = path.join(dir, 'elbv2.log');
+  const proc = await spawnDetached(process.execPath, [main, '--config', config], logFile);
+  state.elbv2 = { ...proc, port: ELBV2.port, log: logFile };
+  writeState(state);
+  await waitForPort('127.0.0.1', ELBV2.port, 10_000);
+}
+
+export async function sandboxUp(opts: UpOptions = {}): Promise<SandboxState> {
+  const unlock = await acquireLock('state', 120_000, (by) =>
+    log(`waiting for pid ${by.pid} (another up/down)`),
+  );
+  try {
+    return await up(opts);
+  } finally {
+    unlock();
+  }
+}
+
+async function up(opts: UpOptions): Promise<SandboxState> {
+  const existing = readState();
+  if (isUp(existing)) {
+    log(`already up (${existing.hosts.length} hosts, HAProxy pid ${existing.haproxy?.pid})`);
+    return existing;
+  }
+  if (existing) {
+    log('found a half-made or stopped sandbox: tearing it down first');
+    await sandboxDown();
+  }
+  const healthCheck = { ...DEFAULT_HEALTH_CHECK, ...opts.healthCheck };
+  checkHealthCheck(healthCheck); // the plan module's rules (T < I, thresholds 2-10), before anything is made
+  const count = opts.hosts ?? 2;
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`--hosts must be a positive integer, got ${count}`);
+  const specs = Array.from({ length: count }, (_, i) => hostSpec(i + 1));
+  await refuseForeignLeftovers(specs.map((h) => h.netns));
+  const cgroup = detectCgroup();
+  if (!cgroup) throw new Error('no memory cgroup controller');
+  const state: SandboxState = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    dir: SANDBOX_DIR,
+    healthCheck,
+    cgroup,
+    createdDirs: [],
+    hosts: [],
+  };
+  const save = () => writeState(state);
+  save();
+  try {
+    ensureSystemDirs(state);
+    save();
+    log('building the initial release (FakeGradle)');
+    const template = path.join(SANDBOX_DIR, 'releases', 'initial');
+    fs.rmSync(template, { recursive: true, force: true });
+    await buildRelease(template, 'initial');
+    await prepareClientKey();
+    state.bridge = { name: BRIDGE, cidr: `${BRIDGE_IP}/${PREFIX_LEN}` };
+    save();
+    await createBridge();
+    const keys: { ip: string; hostKey: string }[] = [];
+    for (const h of specs) {
+      log(`host ${h.name}: netns ${h.netns}, ${h.ip}, cgroup, sshd`);
+      const host = { ...h };
+      state.hosts.push(host);
+      keys.push({ ip: h.ip, hostKey: await createHost(h, cgroup, host, save) });
+    }
+    writeKnownHosts(keys);
+    await Promise.all(specs.map((h) => verifyHost(h)));
+    log('starting the initial app on every host (by hand, over SSH)');
+    await Promise.all(specs.map((h) => startInitialApp(h, template)));
+    const pids = await Promise.all(state.hosts.map((h) => waitForApp(h, h.cgroup ?? '', 60_000)));
+    state.hosts.forEach((host, i) => {
+      host.app = procOf(pids[i] ?? 0);
+    });
+    save();
+    log('starting HAProxy');
+    const { proc, config } = await startHaproxy(HAPROXY_DIR, {
+      healthCheck: state.healthCheck,
+      servers: specs.map((h) => ({ name: h.name, address: `${h.ip}:${APP_PORT}` })),
+      socket: HAPROXY_SOCKET,
+      frontend: FRONTEND,
+    });
+    state.haproxy = {
+      ...proc,
+      config,
+      socket: HAPROXY_SOCKET,
+      frontend: `${FRONTEND.host}:${FRONTEND.port}`,
+    };
+    save();
+    const { intervalSeconds: I, healthyThreshold: H } = state.healthCheck;
+    await waitForServers(
+      HAPROXY_SOCKET,
+      specs.map((h) => h.name),
+      'UP',
+      (H + 2) * I * 1000 + 5000,
+    );
+    await startElbv2(state, opts.deregistrationDelaySeconds ?? 10);
+    state.ready = true;
+    save();
+    return state;
+  } catch (e) {
+    log(`failed: ${(e as Error).message}`);
+    if (opts.keepOnFailure) log('--keep-on-failure: left as it is for inspection (npm run sandbox:down)');
+    else {
+      log('tearing down what was started');
+      await sandboxDown().catch((err: Error) => log(`teardown also failed: ${err.message}`));
+    }
+    throw e;
+  }
+}
+
+export function summary(state: SandboxState): string {
+  const hc = state.healthCheck;
+  return [
+    `sandbox up in ${state.dir}`,
+    ...state.hosts.map((h) => `  ${h.name} ${h.ip} ${h.instanceId} sshd=${h.sshd?.pid} app=${h.app?.pid}`),
+    `  HAProxy ${state.haproxy?.frontend} pid=${state.haproxy?.pid} socket ${state.haproxy?.socket}`,
+    `  checks: interval ${hc.intervalSeconds}s timeout ${hc.timeoutSeconds}s unhealthy ${hc.unhealthyThreshold} healthy ${hc.healthyThreshold}`,
+    state.elbv2
+      ? `  ELBv2 endpoint http://127.0.0.1:${state.elbv2.port} pid=${state.elbv2.pid}`
+      : '  ELBv2 endpoint: not available',
+  ].join('\n');
+}
+
+if (import.meta.main) {
+  requireMachine('sandbox:up');
+  const { values } = parseArgs({
+    options: {
+      hosts: { type: 'string', default: '2' },
+      interval: { type: 'string' },
+      timeout: { type: 'string' },
+      unhealthy: { type: 'string' },
+      healthy: { type: 'string' },
+      'deregistration-delay': { type: 'string', default: '10' },
+      'keep-on-failure': { type: 'boolean', default: false },
+    },
+  });
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const hc = Object.fromEntries(
+    Object.entries({
+      intervalSeconds: num(values.interval),
+      timeoutSeconds: num(values.timeout),
+      unhealthyThreshold: num(values.unhealthy),
+      healthyThreshold: num(values.healthy),
+    }).filter(([, v]) => v !== undefined),
+  );
+  try {
+    const state = await sandboxUp({
+      hosts: Number(values.hosts),
+      healthCheck: hc,
+      deregistrationDelaySeconds: Number(values['deregistration-delay']),
+      keepOnFailure: values['keep-on-failure'],
+    });
+    console.log(summary(state));
+  } catch (e) {
+    console.error(`sandbox:up failed: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}

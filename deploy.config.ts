@@ -10,7 +10,7 @@ export default defineConfig({
     port: 8080,
     health: { path: '/health', timeoutSeconds: 60 },
     source: { dir: 'sandbox/app' }, // uploaded as is; the field write-up pulled from git instead
-    build: { command: 'BUILD_SECONDS=8 sh build.sh', artifact: 'build/app.jar', estimateSeconds: 10 },
+    build: { command: 'BUILD_SECONDS=8 sh build.sh', artifact: 'build/app.jar', estimateSeconds: 12 },
     start: { command: 'java -Xmx256m -jar build/app.jar', env: { HEAP_MB: '200' }, bootSeconds: 3 },
     stop: { graceSeconds: 30 },
   },
@@ -39,6 +39,8 @@ export default defineConfig({
     mode: 'termination',
     path: '/termination',
     responseSeconds: 0.05,
+    // HAProxy schedules checks fixed-delay (measured: docs/sandbox.md); a real ALB is fixed-rate (the default).
+    model: 'fixed-delay',
     marginSeconds: 1,
     compareWithSleepSeconds: 25,
   },

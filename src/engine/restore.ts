@@ -29,9 +29,9 @@ export async function restoreService(ctx: HostCtx): Promise<void> {
     throw new RestoreError(
       `${ctx.host.name} has no previous release to start (no ${ctx.layout.current} symlink): start the app by hand`,
     );
-  const r = await ctx.exec.run(
-    c.startJvm(ctx.layout, release, ctx.config.app.start.command, ctx.config.app.start.env),
-  );
+  // reuseRecorded: the release restarts with the command and env it last ran with.
+  const { command, env } = ctx.config.app.start;
+  const r = await ctx.exec.run(c.startJvm(ctx.layout, release, command, env, { reuseRecorded: true }));
   if (r.code !== 0)
     throw new RestoreError(`could not start release ${release} on ${ctx.host.name}: ${r.stderr.trim()}`);
   const pid = Number(r.stdout.trim().split('\n').at(-1));

@@ -25,6 +25,10 @@ export const preflight: Step = {
       ctx.state.oldPid = Number(pid);
       ctx.state.oldFoundBy = how;
       await mark(ctx, 'old.pid', pid);
+      if (ctx.state.previousRelease)
+        await check(ctx.exec, c.recordStart(ctx.layout, ctx.state.previousRelease, Number(pid)), {
+          signal: ctx.signal,
+        });
     }
     if (!ctx.allowDowntime) await requireAnotherHealthyTarget(ctx);
     const old = ctx.state.oldPid

@@ -1,6 +1,6 @@
 // Builders for every remote command the engine runs (Kamal-style: data in, argv out, no I/O).
 import type { Layout } from './layout.ts';
-import { type Cmd, script } from './shell.ts';
+import { type Cmd, quote, script } from './shell.ts';
 
 // A process counts as gone when /proc has no entry or it is a zombie nobody reaped yet.
 const ALIVE = `alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]; }`;
@@ -50,20 +50,31 @@ export const jvmAlive = (pid: number): Cmd =>
   script('jvm.alive', `${ALIVE}\nalive "$1" && echo alive || echo dead`, [pid]);
 
 /** Detached (setsid, stdin from /dev/null, output to a log), so the SSH session never hangs. */
-export const startJvm = (l: Layout, id: string, command: string, env: Record<string, string>): Cmd =>
+export const startJvm = (
+  l: Layout,
+  id: string,
+  command: string,
+  env: Record<string, string>,
+  opts: { reuseRecorded?: boolean } = {},
+): Cmd =>
   script(
     'jvm.start',
+    // The release records how it was started (.handoff-start), so a rollback restarts it the way it
+    // ran, not with the settings of the deploy that failed.
     `cd "$1" || exit 1
-log="$1/app.log"; pidfile="$2"; cmd="$3"; shift 3
+log="$1/app.log"; pidfile="$2"
+if [ "$4" != 1 ] || [ ! -f .handoff-start ]; then printf '%s\n' "$3" > .handoff-start; fi
+. ./.handoff-start
 setsid env "$@" sh -c "exec $cmd" </dev/null >>"$log" 2>&1 &
 echo $! > "$pidfile"; echo $!`,
-    [
-      l.release(id),
-      l.pidFile,
-      command,
-      ...Object.entries({ ...env, HANDOFF_RELEASE: id }).map(([k, v]) => `${k}=${v}`),
-    ],
+    [l.release(id), l.pidFile, startSpec(id, command, env), opts.reuseRecorded ? 1 : 0],
   );
+
+/** Sourced by jvm.start: sets $cmd and the positional KEY=VALUE environment. */
+export function startSpec(id: string, command: string, env: Record<string, string>): string {
+  const pairs = Object.entries({ ...env, HANDOFF_RELEASE: id }).map(([k, v]) => quote(`${k}=${v}`));
+  return `cmd=${quote(command)}\nset -- ${pairs.join(' ')}`;
+}
 
 export const createRelease = (l: Layout, id: string): Cmd =>
   script('release.create', 'rm -rf "$1" && mkdir -p "$1"', [l.release(id)]);
@@ -154,4 +165,22 @@ export const resetMarks = (l: Layout, step: string): Cmd =>
     'mark',
     'mkdir -p "$1" && : > "$1/old.pid" && : > "$1/new.pid" && rm -f "$1/build.pgid" && printf "%s\\n" "$2" > "$1/step"',
     [l.marks, step],
+  );
+
+/**
+ * Adopting an app started by hand: record how the running JVM was started (argv, cwd, environment,
+ * from /proc) into its release, so a rollback can restart it exactly so. Kept when already recorded.
+ */
+export const recordStart = (l: Layout, release: string, pid: number): Cmd =>
+  script(
+    'jvm.record',
+    `f="$1/.handoff-start"; p="/proc/$2"
+[ -f "$f" ] && { echo kept; exit 0; }
+[ -r "$p/cmdline" ] || { echo none; exit 0; }
+q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\\\\\''/g")"; }
+args=$(tr '\\0' '\\n' < "$p/cmdline" | while IFS= read -r a; do printf '%s ' "$(q "$a")"; done)
+envs=$(tr '\\0' '\\n' < "$p/environ" | grep -v '^HANDOFF_RELEASE=' | while IFS= read -r a; do printf '%s ' "$(q "$a")"; done)
+umask 077
+printf 'cd %s 2>/dev/null || true\\ncmd=%s\\nset -- %s\\n' "$(q "$(readlink "$p/cwd")")" "$(q "$args")" "$envs" > "$f" && echo recorded`,
+    [l.release(release), pid],
   );

@@ -13,6 +13,7 @@ export type CmdKind =
   | 'jvm.stop'
   | 'jvm.start'
   | 'jvm.alive'
+  | 'jvm.record'
   | 'release.create'
   | 'release.extract'
   | 'release.fetch'

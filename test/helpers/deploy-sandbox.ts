@@ -45,7 +45,7 @@ export function sandboxConfig(state: SandboxState, o: Overrides = {}): { dir: st
       instanceId: h.instanceId,
     })),
     loadBalancer: { healthCheck: state.healthCheck, deregistrationDelaySeconds: 30 },
-    drain: { mode: 'termination', responseSeconds: 0.05, marginSeconds: 1 },
+    drain: { mode: 'termination', responseSeconds: 0.05, marginSeconds: 1, model: 'fixed-delay' },
     ssh: { knownHostsPath: o.knownHosts ?? KNOWN_HOSTS },
     report: { dir: join(dir, 'report') },
     ...o.extra,

@@ -21,6 +21,15 @@ afterAll(() => {
     } catch {}
 });
 
+// The PID is known before the detached child has exec'ed its command: wait until it has.
+async function execd(pid: number, name: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`${name}\0`)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`pid ${pid} never became ${name}`);
+}
+
 describe('quoting', () => {
   it('leaves plain words alone and quotes everything else', () => {
     expect(shellJoin(['a', 'b c', "it's", '$HOME', ''])).toBe(`a 'b c' 'it'\\''s' '$HOME' ''`);
@@ -56,6 +65,7 @@ describe('JVM lifecycle (with stand-in processes)', () => {
     const r = await exec.run(c.startJvm(l, 'app', 'sleep 300', { GREETING: 'hi there' }));
     const pid = Number(r.stdout.trim());
     started.push(pid);
+    await execd(pid, 'sleep');
     expect(readFileSync(l.pidFile, 'utf8').trim()).toBe(String(pid));
     expect((await exec.run(c.findJvm(l, 1))).stdout.trim()).toBe(`pidfile ${pid}`);
     expect(readFileSync(`/proc/${pid}/environ`, 'utf8')).toContain('GREETING=hi there');
@@ -63,6 +73,44 @@ describe('JVM lifecycle (with stand-in processes)', () => {
     expect(stop.code).toBe(0);
     expect(stop.stdout).toMatch(/stopped by SIGTERM after/);
     expect((await exec.run(c.jvmAlive(pid))).stdout.trim()).toBe('dead');
+  });
+  it('records how a release was started, and a restart reuses it', async () => {
+    const first = await exec.run(c.startJvm(l, 'app', 'sleep 301', { MODE: 'good' }));
+    const pid1 = Number(first.stdout.trim());
+    started.push(pid1);
+    await exec.run(c.stopJvm(pid1, 5));
+    const again = await exec.run(
+      c.startJvm(l, 'app', 'sleep 302', { MODE: 'broken' }, { reuseRecorded: true }),
+    );
+    const pid2 = Number(again.stdout.trim());
+    started.push(pid2);
+    await execd(pid2, 'sleep');
+    expect(readFileSync(`/proc/${pid2}/cmdline`, 'utf8')).toContain('301');
+    expect(readFileSync(`/proc/${pid2}/environ`, 'utf8')).toContain('MODE=good');
+    await exec.run(c.stopJvm(pid2, 5));
+  });
+  it('adopts a process started by hand: records its argv, cwd and env for a later restart', async () => {
+    await exec.run(c.createRelease(l, 'hand'));
+    const { spawn } = await import('node:child_process');
+    const child = spawn('sh', ['-c', "exec sleep 303 # it's mine"], {
+      cwd: join(dir, 'releases/hand'),
+      env: { ...process.env, WHO: "o'brien x" },
+      detached: true,
+      stdio: 'ignore',
+    });
+    started.push(child.pid!);
+    await execd(child.pid!, 'sleep');
+    expect((await exec.run(c.recordStart(l, 'hand', child.pid!))).stdout.trim()).toBe('recorded');
+    expect((await exec.run(c.recordStart(l, 'hand', child.pid!))).stdout.trim()).toBe('kept');
+    process.kill(child.pid!, 'SIGKILL');
+    const again = await exec.run(c.startJvm(l, 'hand', 'false', {}, { reuseRecorded: true }));
+    const pid = Number(again.stdout.trim());
+    started.push(pid);
+    await execd(pid, 'sleep');
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toBe('sleep\u0000303\u0000');
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8')).toContain("WHO=o'brien x\u0000");
+    expect(readlinkSync(`/proc/${pid}/cwd`)).toBe(join(dir, 'releases/hand'));
+    await exec.run(c.stopJvm(pid, 5));
   });
   it('kills with SIGKILL after the grace period when SIGTERM is ignored', async () => {
     const r = await exec.run(c.startJvm(l, 'app', `sh -c 'trap "" TERM; while :; do sleep 1; done'`, {}));

@@ -1,7 +1,8 @@
-// `npm run demo [-- --keep]`: brings the sandbox up, shows it, runs a little steady load through
-// HAProxy and `deploy plan` against it, then tears it down (unless --keep).
-// TODO(lead): replace the plan step with a real two-host `deploy run` under load once it lands.
+// `npm run demo [-- --keep]`: brings the sandbox up, runs a real two-host `deploy run` (the repo's
+// deploy.config.ts) under steady load through HAProxy, prints the failed-request count, the memory
+// figures and where the report is, then tears the sandbox down (unless --keep).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_DIR } from './contract.ts';
@@ -20,15 +21,40 @@ try {
   console.log(summary(await sandboxUp()));
   step('sandbox:status');
   console.log(formatStatus(await sandboxStatus()));
-  step('steady load through HAProxy: 50 req/s for 5 s');
-  console.log(formatLoad(await startLoad({ rate: 50, seconds: 5 }).done));
   step('deploy plan');
-  const plan = spawnSync(process.execPath, [path.join(REPO_DIR, 'bin', 'deploy.js'), 'plan'], {
+  spawnSync(process.execPath, [path.join(REPO_DIR, 'bin', 'deploy.js'), 'plan'], {
     cwd: REPO_DIR,
     stdio: 'inherit',
   });
-  if (plan.status !== 0)
-    console.log(`(deploy plan is not available yet: exit ${plan.status ?? plan.signal})`);
+  step('deploy run, under 40 req/s of steady load through HAProxy');
+  const load = startLoad({ rate: 40, seconds: 900 });
+  const run = spawnSync(process.execPath, [path.join(REPO_DIR, 'bin', 'deploy.js'), 'run', '--yes'], {
+    cwd: REPO_DIR,
+    stdio: 'inherit',
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  load.stop();
+  const result = await load.done;
+  step('result');
+  console.log(formatLoad(result));
+  const reportDir = path.join(REPO_DIR, 'deploy-report');
+  const report = JSON.parse(fs.readFileSync(path.join(reportDir, 'report.json'), 'utf8')) as {
+    result: string;
+    hosts: { name: string; drainSeconds: number | null }[];
+    memory: { source: string; peakPercent: number | null; overlapSeconds: number; oomKills: number } | null;
+  };
+  console.log(
+    `deploy: ${report.result} (exit ${run.status}); failed requests: ${result.failed} of ${result.total}`,
+  );
+  console.log(
+    `drained windows: ${report.hosts.map((h) => `${h.name} ${h.drainSeconds ?? '-'} s`).join(', ')}`,
+  );
+  if (report.memory)
+    console.log(
+      `memory (${report.memory.source}): peak ${report.memory.peakPercent} %, old/new JVM overlap ${report.memory.overlapSeconds} s, OOM kills ${report.memory.oomKills}`,
+    );
+  console.log(`report: ${reportDir}/report.json (memory.svg, memory.csv, summary.md beside it)`);
+  if (run.status !== 0 || result.failed > 0) code = 1;
 } catch (e) {
   console.error(`demo failed: ${(e as Error).message}`);
   code = 1;

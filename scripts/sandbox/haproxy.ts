@@ -41,6 +41,9 @@ defaults
   # An ALB does not resend a failed request to another target, and we must count every failure.
   retries 0
   no option redispatch
+  # One server connection per request: an established connection on the app port then means a
+  # request in flight, which is how the tool tells that a drain has really ended.
+  option http-server-close
 
 frontend sandbox
   bind ${o.frontend.host}:${o.frontend.port}

@@ -74,9 +74,10 @@ set -eu
 if [ "\${1:-}" = inside ]; then
   hostname ${h.name}
   mount --bind '${h.srvDir}' '${APP_DIR_ON_HOST}'
-  mount --bind '${dir}/tmp' /tmp
   mount --bind '${dir}/root' /root
-  exec /usr/sbin/sshd -D -e -f '${dir}/sshd_config'
+${dir.startsWith('/tmp/') ? "  # The sandbox lives under /tmp here (a checkout in /tmp): a private /tmp would hide it.
+" : `  mount --bind '${dir}/tmp' /tmp
+`}  exec /usr/sbin/sshd -D -e -f '${dir}/sshd_config'
 fi
 echo $$ > '${cgroupDir}/cgroup.procs'
 exec nsenter --net=/run/netns/${h.netns} unshare --mount --uts --pid --fork --kill-child --mount-proc \\
@@ -95,7 +96,7 @@ export async function startSshd(h: HostSpec, cgroupDir: string): Promise<{ proc:
   fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
   fs.mkdirSync(path.join(dir, 'root'), { recursive: true });
   fs.chmodSync(path.join(dir, 'root'), 0o700);
-  await keygen(path.join(dir, 'ssh_host_ed25519_key'), `handoff-sandbox-${h.name}`);
+  await keygen(path.join(dir, 'ssh_host_ed25519_key'), `handoff-sandbox-$h.name`);
   fs.writeFileSync(path.join(dir, 'sshd_config'), sshdConfig(h, dir), { mode: 0o644 });
   const script = path.join(dir, 'start-sshd.sh');
   fs.writeFileSync(script, launcher(h, dir, cgroupDir), { mode: 0o755 });
@@ -103,12 +104,12 @@ export async function startSshd(h: HostSpec, cgroupDir: string): Promise<{ proc:
   const proc = await spawnDetached('/bin/sh', [script], path.join(dir, 'sshd.log'));
   await waitForPort(h.ip, 22, 10_000);
   const hostKey = fs.readFileSync(path.join(dir, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ');
-  return { proc, hostKey: `${hostKey[0]} ${hostKey[1]}` };
+  return { proc, hostKey: `$hostKey[0]$hostKey[1]` };
 }
 
 /** known_hosts by IP, so the client verifies each host's key (StrictHostKeyChecking=yes). */
 export function writeKnownHosts(entries: { ip: string; hostKey: string }[]): void {
-  fs.writeFileSync(KNOWN_HOSTS, entries.map((e) => `${e.ip} ${e.hostKey}\n`).join(''), { mode: 0o644 });
+  fs.writeFileSync(KNOWN_HOSTS, entries.map((e) => `$e.ip$e.hostKey\n`).join(''), mode: 0o644 );
 }
 
 export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {

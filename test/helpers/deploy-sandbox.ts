@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { APP_SOURCE_DIR } from '../../scripts/sandbox/app.ts';
 import { KNOWN_HOSTS, SSH_KEY } from '../../scripts/sandbox/contract.ts';
+import { startLoad } from '../../scripts/sandbox/load.ts';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import { BIN } from './cli.ts';
@@ -72,10 +73,10 @@ export type CliRun = {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 };
 
-export function startCli(args: string[], cwd: string): CliRun {
+export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -130,4 +131,51 @@ export async function hostView(
 export async function pidAlive(ip: string, pid: number): Promise<boolean> {
   const r = await sshRun(ip, `kill -0 ${pid} 2>/dev/null && echo yes || echo no`, { allowFail: true });
   return r.stdout.trim() === 'yes';
+}
+
+export type FullReport = {
+  result: string;
+  exitCode: number;
+  hosts: {
+    name: string;
+    result: string;
+    drainSeconds: number | null;
+    steps: { name: string; ok: boolean; detail: string }[];
+  }[];
+  memory: {
+    source: string;
+    peakPercent: number | null;
+    overlapSeconds: number;
+    oomKills: number;
+    missedSamples: number;
+    samples: { host: string; step: string }[];
+  } | null;
+};
+
+export function readReport(dir: string): FullReport {
+  return JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')) as FullReport;
+}
+
+/** Runs `fn` under steady load through HAProxy and returns the load's counts with its result. */
+export async function underLoad<T>(
+  fn: () => Promise<T>,
+  extra: { url: string; rate: number }[] = [],
+): Promise<{ value: T; failed: number; total: number }> {
+  const loads = [
+    startLoad({ rate: 40, seconds: 900 }),
+    ...extra.map((e) => startLoad({ ...e, seconds: 900 })),
+  ];
+  try {
+    const value = await fn();
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const l of loads) l.stop();
+    const results = await Promise.all(loads.map((l) => l.done));
+    return {
+      value,
+      failed: results.reduce((n, r) => n + r.failed, 0),
+      total: results.reduce((n, r) => n + r.total, 0),
+    };
+  } finally {
+    for (const l of loads) l.stop();
+  }
 }

@@ -3,7 +3,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type LoadRun, startLoad } from '../../scripts/sandbox/load.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import {
   brokenSource,
@@ -12,6 +11,7 @@ import {
   pidAlive,
   sandboxConfig,
   startCli,
+  underLoad,
   waitForEvent,
 } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe, useSandbox } from './_env.ts';
@@ -40,18 +40,6 @@ sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
     await sandbox?.release();
   });
   const ip = (i: number) => state.hosts[i]!.ip;
-  const underLoad = async <T>(fn: () => Promise<T>): Promise<{ value: T; failed: number; total: number }> => {
-    const load: LoadRun = startLoad({ rate: 40, seconds: 600 });
-    try {
-      const value = await fn();
-      await new Promise((r) => setTimeout(r, 1000));
-      load.stop();
-      const result = await load.done;
-      return { value, failed: result.failed, total: result.total };
-    } finally {
-      load.stop();
-    }
-  };
 
   it('a two-host stop-first deploy: 0 failed requests, both hosts on the new release, old JVM gone before the build', async () => {
     const { dir } = sandboxConfig(state);

@@ -1,0 +1,67 @@
+// Issue 5 acceptance: deregister mode through the sandbox's ELBv2 endpoint (the real SDK client),
+// with a 300 s deregistration delay, under steady load plus long requests: no failures, and each
+// host's drain ends within the longest in-flight request + 2 s, not after 300 s.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ELBV2, FRONTEND } from '../../scripts/sandbox/contract.ts';
+import type { SandboxState } from '../../scripts/sandbox/state.ts';
+import { readReport, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
+import { sandboxDescribe, useSandbox } from './_env.ts';
+
+const LONG_REQUEST_MS = 3000;
+const awsEnv = {
+  AWS_ACCESS_KEY_ID: 'AKIDSANDBOX',
+  AWS_SECRET_ACCESS_KEY: 'sandbox',
+  AWS_REGION: ELBV2.region,
+};
+
+sandboxDescribe('deploy run, deregister mode, through the ELBv2 endpoint', () => {
+  let sandbox: Awaited<ReturnType<typeof useSandbox>>;
+  let state: SandboxState;
+  beforeAll(async () => {
+    sandbox = await useSandbox({ hosts: 2, deregistrationDelaySeconds: 300 });
+    state = sandbox.state;
+  });
+  afterAll(async () => {
+    await sandbox?.release();
+  });
+
+  it('two hosts under load: 0 failed requests, exit 0, each drain within the longest request + 2 s', async () => {
+    const { dir } = sandboxConfig(state, {
+      extra: {
+        loadBalancer: {
+          targetGroup: ELBV2.targetGroupName,
+          region: ELBV2.region,
+          endpoint: `http://127.0.0.1:${ELBV2.port}`,
+        },
+        drain: { mode: 'deregister', maxRequestSeconds: 5, marginSeconds: 1 },
+      },
+    });
+    const plan = await startCli(['plan', '--json'], dir, awsEnv).done;
+    expect(plan.code, plan.stderr).toBe(0);
+    const p = JSON.parse(plan.stdout);
+    expect(p.drain.deregistrationDelaySeconds).toEqual({ value: 300, source: 'aws' });
+    expect(p.healthCheck.source).toBe('aws');
+
+    const {
+      value: run,
+      failed,
+      total,
+    } = await underLoad(
+      () => startCli(['run'], dir, awsEnv).done,
+      [{ url: `http://${FRONTEND.host}:${FRONTEND.port}/?ms=${LONG_REQUEST_MS}`, rate: 2 }],
+    );
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(total).toBeGreaterThan(400);
+    expect(failed).toBe(0);
+    const report = readReport(dir);
+    for (const host of report.hosts) {
+      console.log(`${host.name}: drained in ${host.drainSeconds} s (delay 300 s)`);
+      expect(host.drainSeconds).not.toBeNull();
+      expect(host.drainSeconds!).toBeLessThanOrEqual(LONG_REQUEST_MS / 1000 + 2);
+      expect(host.steps.find((s) => s.name === 'wait')!.detail).toMatch(
+        /stopped routing and nothing is in flight/,
+      );
+      expect(host.steps.find((s) => s.name === 'settle')!.detail).toMatch(/healthy in the target group/);
+    }
+  });
+});

@@ -21,10 +21,7 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
     intervalMs: 500,
     maxIntervalMs: 1000,
     check: async () => {
-      const [target] = await lb.port.targetHealth(lb.arn, [
-        { id: lb.targetId, ...(lb.targetPort ? { port: lb.targetPort } : {}) },
-      ]);
-      const state = target?.state ?? 'unknown';
+      const state = await targetState(lb);
       const routing = state === 'healthy' || state === 'initial';
       if (routing) return { done: false, observed: state };
       const inflight = Number(
@@ -58,12 +55,8 @@ export async function waitUntilSettled(ctx: HostCtx): Promise<string> {
     intervalMs: 1000,
     maxIntervalMs: 2000,
     check: async () => {
-      const [target] = await lb.port.targetHealth(lb.arn, [
-        { id: lb.targetId, ...(lb.targetPort ? { port: lb.targetPort } : {}) },
-      ]);
-      return target?.state === 'healthy'
-        ? { done: true }
-        : { done: false, observed: target?.state ?? 'unknown' };
+      const state = await targetState(lb);
+      return state === 'healthy' ? { done: true } : { done: false, observed: state };
     },
   });
   const seconds = Math.round((ctx.clock.now() - t0) / 100) / 10;
@@ -88,4 +81,12 @@ async function ticking(ctx: HostCtx, seconds: number, note: string): Promise<voi
     });
     await ctx.clock.sleep(Math.min(1000, left), ctx.signal);
   }
+}
+
+/** This host's state in the target group, as the load balancer reports it. */
+async function targetState(lb: NonNullable<HostCtx['lb']>): Promise<string> {
+  const [target] = await lb.port.targetHealth(lb.arn, [
+    { id: lb.targetId, ...(lb.targetPort ? { port: lb.targetPort } : {}) },
+  ]);
+  return target?.state ?? 'unknown';
 }

@@ -1,6 +1,6 @@
 // Decides whether the sandbox suites run here. On a developer's machine without root or a tool they
 // skip with the reason printed; with CI set they never skip: a missing tool is a failure.
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { sandboxDown } from '../../scripts/sandbox/down.ts';
 import { acquireLock, type Release } from '../../scripts/sandbox/lock.ts';
 import { missingRequirements } from '../../scripts/sandbox/preflight.ts';
@@ -67,4 +67,22 @@ export async function useSandbox(
     unlock();
     throw e;
   }
+}
+
+/**
+ * useSandbox for a whole describe block: up in beforeAll, released in afterAll. Returns a getter,
+ * since the state exists only once beforeAll has run.
+ */
+export function sandboxForSuite(opts: UpOptions = {}): () => SandboxState {
+  let sandbox: Awaited<ReturnType<typeof useSandbox>> | undefined;
+  beforeAll(async () => {
+    sandbox = await useSandbox(opts);
+  });
+  afterAll(async () => {
+    await sandbox?.release();
+  });
+  return () => {
+    if (!sandbox) throw new Error('the sandbox is not up (beforeAll failed)');
+    return sandbox.state;
+  };
 }

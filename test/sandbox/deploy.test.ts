@@ -2,7 +2,7 @@
 // checking them like a target group, steady load through it; every failed request counts.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import {
   brokenSource,
@@ -14,7 +14,7 @@ import {
   underLoad,
   waitForEvent,
 } from '../helpers/deploy-sandbox.ts';
-import { sandboxDescribe, useSandbox } from './_env.ts';
+import { sandboxDescribe, sandboxForSuite } from './_env.ts';
 
 type Report = {
   result: string;
@@ -30,14 +30,10 @@ type Report = {
 const readReport = (dir: string) => JSON.parse(readFileSync(`${dir}/report/report.json`, 'utf8')) as Report;
 
 sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
-  let sandbox: Awaited<ReturnType<typeof useSandbox>>;
+  const sandbox = sandboxForSuite({ hosts: 2 });
   let state: SandboxState;
-  beforeAll(async () => {
-    sandbox = await useSandbox({ hosts: 2 });
-    state = sandbox.state;
-  });
-  afterAll(async () => {
-    await sandbox?.release();
+  beforeAll(() => {
+    state = sandbox();
   });
   const ip = (i: number) => state.hosts[i]!.ip;
 

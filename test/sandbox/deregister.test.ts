@@ -1,11 +1,11 @@
 // Issue 5 acceptance: deregister mode through the sandbox's ELBv2 endpoint (the real SDK client),
 // with a 300 s deregistration delay, under steady load plus long requests: no failures, and each
 // host's drain ends within the longest in-flight request + 2 s, not after 300 s.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { ELBV2, FRONTEND } from '../../scripts/sandbox/contract.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import { readReport, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
-import { sandboxDescribe, useSandbox } from './_env.ts';
+import { sandboxDescribe, sandboxForSuite } from './_env.ts';
 
 const LONG_REQUEST_MS = 3000;
 const awsEnv = {
@@ -15,14 +15,10 @@ const awsEnv = {
 };
 
 sandboxDescribe('deploy run, deregister mode, through the ELBv2 endpoint', () => {
-  let sandbox: Awaited<ReturnType<typeof useSandbox>>;
+  const sandbox = sandboxForSuite({ hosts: 2, deregistrationDelaySeconds: 300 });
   let state: SandboxState;
-  beforeAll(async () => {
-    sandbox = await useSandbox({ hosts: 2, deregistrationDelaySeconds: 300 });
-    state = sandbox.state;
-  });
-  afterAll(async () => {
-    await sandbox?.release();
+  beforeAll(() => {
+    state = sandbox();
   });
 
   it('two hosts under load: 0 failed requests, exit 0, each drain within the longest request + 2 s', async () => {

@@ -3,20 +3,16 @@
 // annotation naming the failed step and host.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import { brokenSource, sandboxConfig, startCli } from '../helpers/deploy-sandbox.ts';
-import { sandboxDescribe, useSandbox } from './_env.ts';
+import { sandboxDescribe, sandboxForSuite } from './_env.ts';
 
 sandboxDescribe('deploy run under GitHub Actions', () => {
-  let sandbox: Awaited<ReturnType<typeof useSandbox>>;
+  const sandbox = sandboxForSuite({ hosts: 2 });
   let state: SandboxState;
-  beforeAll(async () => {
-    sandbox = await useSandbox({ hosts: 2 });
-    state = sandbox.state;
-  });
-  afterAll(async () => {
-    await sandbox?.release();
+  beforeAll(() => {
+    state = sandbox();
   });
   const actions = (dir: string) => {
     const summary = join(dir, 'step-summary.md');

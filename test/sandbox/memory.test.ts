@@ -2,21 +2,17 @@
 // new JVM, on hosts with a 1 GiB cgroup; the old order shows it (and a higher peak).
 
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import { readReport, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
-import { sandboxDescribe, useSandbox } from './_env.ts';
+import { sandboxDescribe, sandboxForSuite } from './_env.ts';
 
 sandboxDescribe('memory: stop-first vs build-first on 1 GiB hosts', () => {
-  let sandbox: Awaited<ReturnType<typeof useSandbox>>;
+  const sandbox = sandboxForSuite({ hosts: 2 });
   let state: SandboxState;
-  beforeAll(async () => {
-    sandbox = await useSandbox({ hosts: 2 });
-    state = sandbox.state;
-  });
-  afterAll(async () => {
-    await sandbox?.release();
+  beforeAll(() => {
+    state = sandbox();
   });
 
   it('stop-first: no overlap; build-first of the same source: overlap and a peak at least 15 points higher (or an OOM kill)', async () => {

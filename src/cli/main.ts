@@ -22,6 +22,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await (await import('./commands/plan.ts')).planCommand(parsed.values, io);
       case 'run':
         return await (await import('./commands/run.ts')).runCommand(parsed.values, io);
+      case 'sample':
+        return await (await import('./commands/sample.ts')).sampleCommand(parsed.values, io);
       case 'status':
         return await (await import('./commands/hosts-info.ts')).statusCommand(parsed.values, io);
       case 'history':

@@ -19,6 +19,8 @@ export type HostState = {
   newPid?: number;
   healthy?: boolean;
   drainEndedBy?: string;
+  /** The wait after the drain ran to its end: the load balancer no longer routes to the host. */
+  drainWaited?: boolean;
 };
 
 export type Uploader = (exec: Executor, releaseDir: string, signal: AbortSignal) => Promise<string>;
@@ -39,6 +41,8 @@ export type HostCtx = {
   lb?: { port: LoadBalancerPort; arn: string; targetId: string; targetPort?: number };
   others: { name: string; exec: Executor }[];
   allowDowntime: boolean;
+  /** Rollback: releases restart the way they last ran (their recorded start). */
+  rollback?: boolean;
 };
 
 export type Step = {

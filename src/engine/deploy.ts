@@ -31,6 +31,7 @@ export type DeployDeps = {
   lb?: { port: LoadBalancerPort; arn: string };
   /** Overrides the deploy's steps (rollback runs the same steps without upload and build). */
   steps?: Step[];
+  rollback?: boolean;
   /** Called around each host (the memory sampler hooks in here). */
   around?: (host: StaticHost, exec: Executor, body: () => Promise<HostOutcome>) => Promise<HostOutcome>;
 };
@@ -148,6 +149,7 @@ function hostContext(
       .filter(([name]) => name !== host.name)
       .map(([name, e]) => ({ name, exec: e })),
     allowDowntime: deps.allowDowntime,
+    ...(deps.rollback ? { rollback: true } : {}),
   };
 }
 

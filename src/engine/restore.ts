@@ -2,6 +2,7 @@
 import * as c from '../remote/commands.ts';
 import type { HostCtx } from './context.ts';
 import { waitForHealthy } from './health.ts';
+import { waitUntilDrained } from './waits.ts';
 
 export class RestoreError extends Error {
   constructor(message: string) {
@@ -16,14 +17,15 @@ export async function restoreService(ctx: HostCtx): Promise<void> {
   const alive = ctx.state.oldPid
     ? (await ctx.exec.run(c.jvmAlive(ctx.state.oldPid))).stdout.trim() === 'alive'
     : false;
-  // A JVM that has not been drained still serves; a drained one (termination) must be restarted.
-  if (
-    probe.stdout.trim() === String(health.expectStatus) &&
-    !(alive && ctx.state.drained && ctx.config.drain.mode === 'termination')
-  )
-    return readmit(ctx);
-  if (alive && ctx.state.oldPid)
+  // Whatever answers healthy on the port serves: a drained JVM (termination) answers 502 for good,
+  // and an interrupted POST may never have landed. Only what does not answer is restarted.
+  if (probe.stdout.trim() === String(health.expectStatus)) return readmit(ctx);
+  if (alive && ctx.state.oldPid) {
+    // Interrupted between drain and stop: the load balancer may still route to the old JVM, so
+    // stopping it now would fail those requests. Wait the drain out first, as a deploy would.
+    if (ctx.state.drained && !ctx.state.drainWaited) await waitUntilDrained(ctx);
     await ctx.exec.run(c.stopJvm(ctx.state.oldPid, ctx.config.app.stop.graceSeconds));
+  }
   const release = ctx.state.previousRelease;
   if (!release)
     throw new RestoreError(

@@ -144,7 +144,9 @@ export const start: Step = {
     ctx.state.switched = true;
     const r = await check(
       ctx.exec,
-      c.startJvm(ctx.layout, ctx.releaseId, ctx.config.app.start.command, ctx.config.app.start.env),
+      c.startJvm(ctx.layout, ctx.releaseId, ctx.config.app.start.command, ctx.config.app.start.env, {
+        reuseRecorded: ctx.rollback === true,
+      }),
       {
         signal: ctx.signal,
       },

@@ -11,6 +11,7 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
   if (!ctx.lb) {
     await ticking(ctx, bound, 'computed bound (the load balancer cannot be asked)');
     ctx.state.drainEndedBy = 'bound';
+    ctx.state.drainWaited = true;
     return `waited the computed bound ${bound} s`;
   }
   const lb = ctx.lb;
@@ -33,6 +34,7 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
   ctx.signal.throwIfAborted();
   const seconds = Math.round((ctx.clock.now() - t0) / 100) / 10;
   ctx.state.drainEndedBy = result.state === 'SUCCESS' ? 'confirmed' : 'bound';
+  ctx.state.drainWaited = true;
   return result.state === 'SUCCESS'
     ? `drained after ${seconds} s: the load balancer stopped routing and nothing is in flight (bound ${bound} s)`
     : `waited the bound ${bound} s (last seen: ${result.last ?? 'nothing'})`;

@@ -15,6 +15,7 @@ export async function runEngine(opts: {
   respond?: (host: string, cmd: Cmd) => ReturnType<Responder>;
   allowDowntime?: boolean;
   abortWhen?: (host: string, cmd: Cmd) => boolean;
+  clock?: VirtualClock;
 }): Promise<EngineRun> {
   const parsed = validateConfig(opts.config ?? baseConfig());
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
@@ -25,7 +26,7 @@ export async function runEngine(opts: {
     healthCheck: { ...config.loadBalancer.healthCheck!, source: 'config' },
     deregistrationDelay: { seconds: 300, source: 'config' },
   });
-  const clock = new VirtualClock();
+  const clock = opts.clock ?? new VirtualClock();
   const log: Recorded[] = [];
   const events: DeployEvent[] = [];
   const controller = new AbortController();

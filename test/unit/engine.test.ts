@@ -1,12 +1,22 @@
 // The real engine with recording executors and virtual time: order, rollback, locks, interrupts.
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/engine/clock.ts';
 import { baseConfig, edit } from '../helpers/config.ts';
 import { kinds, runEngine } from '../helpers/engine.ts';
 
 const steps = (r: Awaited<ReturnType<typeof runEngine>>, host: string) =>
   r.run.hosts.find((h) => h.name === host)!.outcome.steps.map((s) => s.name);
-const withPrevious = (_host: string, cmd: { kind: string }) =>
-  cmd.kind === 'state.read' ? { stdout: 'current=r1\npid=4242\nstate=alive\n' } : undefined;
+// A host as the engine sees it: release r1 running and healthy; POST /termination makes /health
+// answer 502, a stopped JVM answers nothing, a started one answers 200. A new run starts fresh.
+const health = new Map<string, string>();
+const withPrevious = (host: string, cmd: { kind: string }) => {
+  if (cmd.kind === 'lock.acquire' && host === 'a') health.clear();
+  if (cmd.kind === 'drain.post') health.set(host, '502');
+  if (cmd.kind === 'jvm.stop') health.set(host, '000');
+  if (cmd.kind === 'jvm.start') health.set(host, '200');
+  if (cmd.kind === 'health.probe') return { stdout: health.get(host) ?? '200' };
+  return cmd.kind === 'state.read' ? { stdout: 'current=r1\npid=4242\nstate=alive\n' } : undefined;
+};
 
 describe('rolling deploy, stop-first', () => {
   it('deploys host by host, stopping the old JVM before the build', async () => {
@@ -112,6 +122,26 @@ describe('failures restore the old release', () => {
     expect(a).toContain('build.kill');
     expect(a.lastIndexOf('jvm.start')).toBeGreaterThan(a.indexOf('build.run'));
     expect(a.at(-1)).toBe('lock.release');
+  });
+
+  it('an interrupt right after the drain waits the drain out before restarting the old JVM', async () => {
+    let drainedAt = 0;
+    let stoppedAt = 0;
+    const clock = new VirtualClock();
+    const r = await runEngine({
+      clock,
+      respond: (host, cmd) => {
+        if (host === 'a' && cmd.kind === 'drain.post') drainedAt = clock.now();
+        if (host === 'a' && cmd.kind === 'jvm.stop') stoppedAt = clock.now();
+        // after the POST the old JVM answers 502 on /health
+        if (host === 'a' && cmd.kind === 'health.probe' && drainedAt && !stoppedAt) return { stdout: '502' };
+        return withPrevious(host, cmd);
+      },
+      abortWhen: (host, cmd) => host === 'a' && cmd.kind === 'drain.post',
+    });
+    expect(r.run.exitCode).toBe(1);
+    expect(stoppedAt - drainedAt).toBeGreaterThanOrEqual(17_100);
+    expect(kinds(r.log, 'a').filter((k) => k === 'jvm.start')).toHaveLength(1);
   });
 
   it('an interrupt after the new JVM is healthy lets the host finish on the new release', async () => {

@@ -64,6 +64,7 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
       connect: (host) => connectHost(config, host, io.cwd),
       upload: async () => 'kept',
       steps: [preflight, drain, wait, stop, start, health, admit, settle],
+      rollback: true,
     });
     if (run.error) human.write(`error: ${run.error}\n`);
     if (values.json)

@@ -67,7 +67,7 @@ async function scriptRun(state: NonNullable<ReturnType<typeof readState>>) {
     const release = `/srv/handoff/releases/${id}`;
     execFileSync('sh', [
       '-c',
-      `tar -C "$1" -cf - . | ssh "$@" 'mkdir -p ${release} && tar -xf - -C ${release}'`,
+      `d=$1; shift; tar -C "$d" -cf - . | ssh "$@" 'mkdir -p ${release} && tar -xf - -C ${release}'`,
       'x',
       APP_SOURCE_DIR,
       ...ssh,

@@ -75,7 +75,7 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
         const exec = execs.get(host.name)!;
         emit({ kind: 'host:start', host: host.name, index, total: deps.hosts.length });
         const ctx = hostContext(deps, host, exec, execs);
-        const body = () => runHost(ctx, deps.steps ?? stepsFor(config.strategy));
+        const body = () => runHost(ctx, deps.steps ?? stepsFor(config.strategy, config.app.build.where));
         const outcome = deps.around ? await deps.around(host, exec, body) : await body();
         reports.push({
           name: host.name,

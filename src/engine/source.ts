@@ -6,7 +6,41 @@ import { check, type Executor } from '../executors/types.ts';
 import { script } from '../remote/shell.ts';
 import type { Uploader } from './context.ts';
 
-export function uploaderFor(source: DeployConfig['app']['source'], local: LocalExecutor): Uploader {
+export function uploaderFor(
+  source: DeployConfig['app']['source'],
+  local: LocalExecutor,
+  opts: { artifact?: { dir: string; path: string } } = {},
+): Uploader {
+  const base = sourceUploader(source, local);
+  const artifact = opts.artifact;
+  if (!artifact) return base;
+  // build.where 'local': the artifact built here goes up with the source, before the drain.
+  return async (exec, dir, signal) => {
+    const what = await base(exec, dir, signal);
+    const producer = local.stream(['tar', '-C', artifact.dir, '-cf', '-', artifact.path], signal);
+    await Promise.all([
+      check(exec, script('release.extract', 'tar -xf - -C "$1"', [dir]), { signal, stdin: producer.stdout }),
+      producer.done,
+    ]);
+    return `${what}; artifact ${artifact.path} built locally, uploaded`;
+  };
+}
+
+/** Builds once, here, for `build.where: 'local'`; the hosts then skip their build step. */
+export async function buildLocally(
+  local: LocalExecutor,
+  command: string,
+  signal: AbortSignal,
+): Promise<string> {
+  const r = await local.run({ kind: 'local', argv: ['sh', '-c', command] }, { signal });
+  if (r.code !== 0)
+    throw new Error(
+      `the local build failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n  ')}`,
+    );
+  return `built locally in ${Math.round(r.ms / 100) / 10} s`;
+}
+
+function sourceUploader(source: DeployConfig['app']['source'], local: LocalExecutor): Uploader {
   if ('git' in source)
     return async (exec, dir, signal) => {
       const r = await check(

@@ -194,7 +194,12 @@ export const settle: Step = {
 };
 
 /** The memory-safe order, or the old one for comparison (design.md section 1). */
-export function stepsFor(strategy: 'stop-first' | 'build-first'): Step[] {
+export function stepsFor(
+  strategy: 'stop-first' | 'build-first',
+  buildWhere: 'host' | 'local' = 'host',
+): Step[] {
+  // A local build happened before the first host: no build step, and nothing to order around it.
+  if (buildWhere === 'local') return [preflight, upload, drain, wait, stop, start, health, admit, settle];
   return strategy === 'stop-first'
     ? [preflight, upload, drain, wait, stop, build, start, health, admit, settle]
     : [preflight, upload, build, drain, wait, stop, start, health, admit, settle];

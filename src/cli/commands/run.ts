@@ -8,8 +8,8 @@ import { realClock, VirtualClock } from '../../engine/clock.ts';
 import { deploy } from '../../engine/deploy.ts';
 import { type DeployEvent, emitter } from '../../engine/events.ts';
 import { lockOwner } from '../../engine/locks.ts';
-import { releaseId, uploaderFor } from '../../engine/source.ts';
-import { UsageError } from '../../errors.ts';
+import { buildLocally, releaseId, uploaderFor } from '../../engine/source.ts';
+import { EXIT, UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
 import { type Recorded, RecordingExecutor } from '../../executors/recording.ts';
 import type { SamplerRun } from '../../memory/collect.ts';
@@ -65,7 +65,23 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   const startEpochMs = clock.now();
   const previous = dryRun ? [] : previousSamples(reportDir);
   const local = new LocalExecutor(io.cwd);
+  const localBuild = config.app.build.where === 'local';
+  const buildDir = 'dir' in config.app.source ? resolve(io.cwd, config.app.source.dir) : io.cwd;
   try {
+    if (localBuild && !dryRun) {
+      // Built here before any host is touched: a failing build changes nothing.
+      try {
+        const detail = await buildLocally(
+          new LocalExecutor(buildDir),
+          config.app.build.command,
+          controller.signal,
+        );
+        emit({ kind: 'log', level: 'info', message: `${config.app.build.command}: ${detail}` });
+      } catch (error) {
+        human.write(`error: ${(error as Error).message}\n`);
+        return EXIT.failed;
+      }
+    }
     const run = await deploy({
       config,
       plan,
@@ -96,7 +112,11 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
           },
       upload: dryRun
         ? async (_exec, dir) => `would upload ${JSON.stringify(config.app.source)} to ${dir}`
-        : uploaderFor(config.app.source, local),
+        : uploaderFor(
+            config.app.source,
+            local,
+            localBuild ? { artifact: { dir: buildDir, path: config.app.build.artifact } } : {},
+          ),
     });
     const memory = await finishSampling(samplers, config.memory.intervalSeconds);
     const meta = {

@@ -3,17 +3,19 @@
 //   script   the field write-up's script: POST /termination, sleep 25, build, kill, start, poll /health
 // Prints per-host drained window, total time and failed requests side by side. Needs root.
 // Usage: node bench/deploy.ts [--sleep 25]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { APP_SOURCE_DIR } from '../scripts/sandbox/app.ts';
 import { sandboxDown } from '../scripts/sandbox/down.ts';
 import { startLoad } from '../scripts/sandbox/load.ts';
 import { sshArgs } from '../scripts/sandbox/ssh.ts';
 import { readState } from '../scripts/sandbox/state.ts';
 import { isUp, sandboxUp } from '../scripts/sandbox/up.ts';
-import { sandboxConfig } from '../test/helpers/deploy-sandbox.ts';
+import { sandboxConfig, startCli } from '../test/helpers/deploy-sandbox.ts';
+
+const execFileP = promisify(execFile);
 
 const { values } = parseArgs({ options: { sleep: { type: 'string', default: '25' } } });
 const sleepSeconds = Number(values.sleep);
@@ -36,13 +38,18 @@ setsid sh -c "exec ${START}" </dev/null >>"$D/releases/$ID/app.log" 2>&1 & echo 
 until [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/health)" = 200 ]; do sleep 1; done
 echo "drained $(echo "$t0 $t1" | awk '{print $2 - $1}')"`;
 
-async function withLoad<T>(fn: () => Promise<T> | T): Promise<{ value: T; failed: number; total: number }> {
+async function withLoad<T>(fn: () => Promise<T> | T) {
   const load = startLoad({ rate: 40, seconds: 900 });
   const value = await fn();
   await new Promise((r) => setTimeout(r, 1000));
   load.stop();
   const r = await load.done;
-  return { value, failed: r.failed, total: r.total };
+  const failures = {
+    statusCounts: r.statusCounts,
+    errorCodes: r.errorCodes,
+    seconds: r.timeline.filter((t) => t.sent > t.ok),
+  };
+  return { value, failed: r.failed, total: r.total, failures };
 }
 
 async function handoffRun(state: NonNullable<ReturnType<typeof readState>>) {
@@ -50,8 +57,9 @@ async function handoffRun(state: NonNullable<ReturnType<typeof readState>>) {
     app: { build: { command: BUILD }, start: { command: START, env: { HEAP_MB: '200' } } },
   });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(root, 'bin/deploy.js'), 'run'], { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`deploy run failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  // Asynchronous on purpose: a *Sync child would block this process's load generator.
+  const r = await startCli(['run'], dir).done;
+  if (r.code !== 0) throw new Error(`deploy run failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   const report = JSON.parse(readFileSync(join(dir, 'report/report.json'), 'utf8')) as {
     hosts: { drainSeconds: number }[];
   };
@@ -65,18 +73,17 @@ async function scriptRun(state: NonNullable<ReturnType<typeof readState>>) {
   for (const host of state.hosts) {
     const ssh = sshArgs(host.ip);
     const release = `/srv/handoff/releases/${id}`;
-    execFileSync('sh', [
+    await execFileP('sh', [
       '-c',
       `d=$1; shift; tar -C "$d" -cf - . | ssh "$@" 'mkdir -p ${release} && tar -xf - -C ${release}'`,
       'x',
       APP_SOURCE_DIR,
       ...ssh,
     ]);
-    const out = execFileSync(
-      'ssh',
-      [...ssh, `sh -c '${FIELD_SCRIPT.replaceAll("'", `'\\''`)}' field ${id} ${sleepSeconds}`],
-      { encoding: 'utf8' },
-    );
+    const { stdout: out } = await execFileP('ssh', [
+      ...ssh,
+      `sh -c '${FIELD_SCRIPT.replaceAll("'", `'\\''`)}' field ${id} ${sleepSeconds}`,
+    ]);
     drained.push(Number(/drained ([\d.]+)/.exec(out)?.[1]));
   }
   return { total: (performance.now() - t0) / 1000, drained };
@@ -85,6 +92,9 @@ async function scriptRun(state: NonNullable<ReturnType<typeof readState>>) {
 const startedHere = !isUp(readState());
 const state = await sandboxUp({ hosts: 2 });
 try {
+  // Warm-up, not measured: the first requests after `up` meet cold JVMs and fresh connections.
+  const warm = await startLoad({ rate: 40, seconds: 5 }).done;
+  console.log(`warm-up: ${warm.failed} failed of ${warm.total}`);
   const a = await withLoad(() => handoffRun(state));
   const b = await withLoad(() => scriptRun(state));
   const fmt = (v: number) => v.toFixed(1).padStart(8);

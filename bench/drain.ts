@@ -12,7 +12,7 @@ import { ELBV2, FRONTEND } from '../scripts/sandbox/contract.ts';
 import { sandboxDown } from '../scripts/sandbox/down.ts';
 import { readState } from '../scripts/sandbox/state.ts';
 import { isUp, sandboxUp } from '../scripts/sandbox/up.ts';
-import { readReport, sandboxConfig, startCli, underLoad } from '../test/helpers/deploy-sandbox.ts';
+import { deregisterConfig, readReport, startCli, underLoad } from '../test/helpers/deploy-sandbox.ts';
 
 const { values } = parseArgs({ options: { delay: { type: 'string', default: '30' } } });
 const delay = Number(values.delay);
@@ -22,16 +22,7 @@ Object.assign(process.env, env);
 if (isUp(readState())) await sandboxDown();
 const state = await sandboxUp({ hosts: 2, deregistrationDelaySeconds: delay });
 try {
-  const { dir } = sandboxConfig(state, {
-    extra: {
-      loadBalancer: {
-        targetGroup: ELBV2.targetGroupName,
-        region: ELBV2.region,
-        endpoint: `http://127.0.0.1:${ELBV2.port}`,
-      },
-      drain: { mode: 'deregister', maxRequestSeconds: 5, marginSeconds: 1 },
-    },
-  });
+  const { dir } = deregisterConfig(state);
   const long = [{ url: `http://${FRONTEND.host}:${FRONTEND.port}/?ms=3000`, rate: 2 }];
   const { value, failed } = await underLoad(() => startCli(['run'], dir, env).done, long);
   if (value.code !== 0) throw new Error(`deploy failed:\n${value.stdout}\n${value.stderr}`);

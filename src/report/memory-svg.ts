@@ -100,7 +100,9 @@ export function renderMemorySvg(input: MemorySvgInput, opts: { title?: string } 
 
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif" font-size="11" role="img">`,
+    // A title element: screen readers and image viewers name the chart by it.
+    `<title>${escapeXml(title)}: memory used % and JVM RSS over the deploy</title>`,
     '<style>.band{font-size:10px;fill:#333}.ax{fill:#444}.grid{stroke:#ddd;stroke-width:1}</style>',
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_SOURCE_DIR } from '../../scripts/sandbox/app.ts';
-import { KNOWN_HOSTS, SSH_KEY } from '../../scripts/sandbox/contract.ts';
+import { ELBV2, KNOWN_HOSTS, SSH_KEY } from '../../scripts/sandbox/contract.ts';
 import { startLoad } from '../../scripts/sandbox/load.ts';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
@@ -178,4 +178,18 @@ export async function underLoad<T>(
   } finally {
     for (const l of loads) l.stop();
   }
+}
+
+/** Deregister mode through the sandbox's ELBv2 endpoint (the real SDK client, a local endpoint). */
+export function deregisterConfig(state: SandboxState): { dir: string; file: string } {
+  return sandboxConfig(state, {
+    extra: {
+      loadBalancer: {
+        targetGroup: ELBV2.targetGroupName,
+        region: ELBV2.region,
+        endpoint: `http://127.0.0.1:${ELBV2.port}`,
+      },
+      drain: { mode: 'deregister', maxRequestSeconds: 5, marginSeconds: 1 },
+    },
+  });
 }

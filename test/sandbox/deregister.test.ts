@@ -4,7 +4,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { ELBV2, FRONTEND } from '../../scripts/sandbox/contract.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
-import { readReport, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
+import { deregisterConfig, readReport, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
 
 const LONG_REQUEST_MS = 3000;
@@ -22,16 +22,7 @@ sandboxDescribe('deploy run, deregister mode, through the ELBv2 endpoint', () =>
   });
 
   it('two hosts under load: 0 failed requests, exit 0, each drain within the longest request + 2 s', async () => {
-    const { dir } = sandboxConfig(state, {
-      extra: {
-        loadBalancer: {
-          targetGroup: ELBV2.targetGroupName,
-          region: ELBV2.region,
-          endpoint: `http://127.0.0.1:${ELBV2.port}`,
-        },
-        drain: { mode: 'deregister', maxRequestSeconds: 5, marginSeconds: 1 },
-      },
-    });
+    const { dir } = deregisterConfig(state);
     const plan = await startCli(['plan', '--json'], dir, awsEnv).done;
     expect(plan.code, plan.stderr).toBe(0);
     const p = JSON.parse(plan.stdout);

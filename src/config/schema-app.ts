@@ -1,0 +1,109 @@
+// The `app` section of deploy.config.ts: where the app lives on the host and how it is built,
+// started, stopped and checked. Part of the schema in schema.ts.
+import { z } from 'zod';
+import { positiveSeconds } from './schema-helpers.ts';
+
+const health = z
+  .strictObject({
+    path: z.string().startsWith('/').default('/health').describe('Health endpoint on the app port.'),
+    expectStatus: z.number().int().min(100).max(599).default(200).describe('Status a healthy app answers.'),
+    timeoutSeconds: positiveSeconds('How long a new JVM may take to answer healthy before rollback.').default(
+      120,
+    ),
+    intervalSeconds: positiveSeconds('First delay between health polls (backs off up to 4x).').default(1),
+  })
+  .describe('How the tool checks the app on the host itself (loopback), independent of the load balancer.');
+
+const source = z
+  .union([
+    z
+      .strictObject({
+        commit: z.string().min(1).describe("Git revision of the local checkout to upload, e.g. 'HEAD'."),
+      })
+      .describe(
+        'Upload a git revision of the checkout the tool runs in (the default; in GitHub Actions: the checkout).',
+      ),
+    z.strictObject({ dir: z.string().min(1).describe('Local directory uploaded as is.') }),
+    z.strictObject({
+      git: z
+        .strictObject({
+          url: z.string().min(1).describe('Repository URL the host can fetch.'),
+          ref: z.string().min(1).default('main').describe('Branch, tag or commit to fetch.'),
+        })
+        .describe('The host fetches the source itself.'),
+    }),
+  ])
+  .describe('What gets deployed: { commit }, { dir } or { git: { url, ref } }.');
+
+export const app = z
+  .strictObject({
+    name: z.string().min(1).describe('App name, used in release ids, lock and log messages.'),
+    dir: z
+      .string()
+      .startsWith('/')
+      .default('/srv/app')
+      .describe('Host directory that holds releases/, current and the deploy lock.'),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .default(8080)
+      .describe('Port the app (and its health check) listens on.'),
+    health: health.prefault({}),
+    start: z
+      .strictObject({
+        command: z
+          .string()
+          .min(1)
+          .default('java -jar build/libs/app.jar')
+          .describe('Starts the app, run in the release directory.'),
+        env: z.record(z.string(), z.string()).default({}).describe('Environment for the start command.'),
+        bootSeconds: positiveSeconds('Estimate of the time from start to healthy (plan only).').default(20),
+      })
+      .describe('How the new JVM is started: detached (setsid), output to a log file, PID file.')
+      .prefault({}),
+    stop: z
+      .strictObject({
+        graceSeconds: positiveSeconds(
+          'SIGTERM, then SIGKILL after this many seconds (Spring Boot: 30 per phase).',
+        ).default(30),
+      })
+      .describe('How the old JVM is stopped: SIGTERM, grace period, SIGKILL.')
+      .prefault({}),
+    build: z
+      .strictObject({
+        command: z
+          .string()
+          .min(1)
+          .default('./gradlew bootJar')
+          .describe('Builds the artifact in the release directory.'),
+        where: z
+          .enum(['host', 'local'])
+          .default('host')
+          .describe(
+            "'host': build in the release on the host; 'local': build here and upload the artifact before draining.",
+          ),
+        artifact: z
+          .string()
+          .min(1)
+          .default('build/libs/app.jar')
+          .describe('Path of the built artifact, relative to the release.'),
+        estimateSeconds: positiveSeconds('Estimate of the build time (plan only).').default(60),
+      })
+      .describe('How the release is built.')
+      .prefault({}),
+    source: source.default({ commit: 'HEAD' }),
+    releases: z
+      .strictObject({
+        keep: z
+          .number()
+          .int()
+          .min(2)
+          .default(5)
+          .describe('Releases kept per host (the running one and the rollback target are never pruned).'),
+      })
+      .describe('Release directories kept on each host.')
+      .prefault({}),
+  })
+  .describe('The app: where it lives on the host, how it is built, started, stopped and checked.');

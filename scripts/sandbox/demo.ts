@@ -1,7 +1,7 @@
 // `npm run demo [-- --keep]`: brings the sandbox up, runs a real two-host `deploy run` (the repo's
 // deploy.config.ts) under steady load through HAProxy, prints the failed-request count, the memory
 // figures and where the report is, then tears the sandbox down (unless --keep).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,10 +28,12 @@ try {
   });
   step('deploy run, under 40 req/s of steady load through HAProxy');
   const load = startLoad({ rate: 40, seconds: 900 });
-  const run = spawnSync(process.execPath, [path.join(REPO_DIR, 'bin', 'deploy.js'), 'run', '--yes'], {
+  // Asynchronous: a *Sync child would block this process, and with it the load generator.
+  const child = spawn(process.execPath, [path.join(REPO_DIR, 'bin', 'deploy.js'), 'run', '--yes'], {
     cwd: REPO_DIR,
     stdio: 'inherit',
   });
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   await new Promise((r) => setTimeout(r, 1000));
   load.stop();
   const result = await load.done;
@@ -44,7 +46,7 @@ try {
     memory: { source: string; peakPercent: number | null; overlapSeconds: number; oomKills: number } | null;
   };
   console.log(
-    `deploy: ${report.result} (exit ${run.status}); failed requests: ${result.failed} of ${result.total}`,
+    `deploy: ${report.result} (exit ${status}); failed requests: ${result.failed} of ${result.total}`,
   );
   console.log(
     `drained windows: ${report.hosts.map((h) => `${h.name} ${h.drainSeconds ?? '-'} s`).join(', ')}`,
@@ -54,7 +56,7 @@ try {
       `memory (${report.memory.source}): peak ${report.memory.peakPercent} %, old/new JVM overlap ${report.memory.overlapSeconds} s, OOM kills ${report.memory.oomKills}`,
     );
   console.log(`report: ${reportDir}/report.json (memory.svg, memory.csv, summary.md beside it)`);
-  if (run.status !== 0 || result.failed > 0) code = 1;
+  if (status !== 0 || result.failed > 0) code = 1;
 } catch (e) {
   console.error(`demo failed: ${(e as Error).message}`);
   code = 1;

@@ -1,6 +1,7 @@
 // The composition root and the only error boundary: argv -> command -> exit code.
 import { readFileSync } from 'node:fs';
 import { EXIT, ExitError } from '../errors.ts';
+import { failureAnnotations } from '../render/github.ts';
 import { parseCli } from './args.ts';
 import type { Io } from './io.ts';
 import { processIo } from './io.ts';
@@ -41,6 +42,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   } catch (error) {
     if (error instanceof ExitError) {
       io.stderr.write(`error: ${error.message}\n`);
+      if (io.env.GITHUB_ACTIONS === 'true') {
+        const where = { cwd: io.cwd, workspace: io.env.GITHUB_WORKSPACE ?? io.cwd };
+        for (const line of failureAnnotations(error, where)) io.stderr.write(`${line}\n`);
+      }
       return error.exitCode;
     }
     io.stderr.write(

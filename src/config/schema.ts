@@ -168,6 +168,15 @@ export const configSchema = z
           .default(true)
           .describe('Refuse unknown host keys (changed keys are always refused).'),
         connectTimeoutSeconds: positiveSeconds('SSH connect timeout.').default(10),
+        connectAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(10)
+          .default(3)
+          .describe(
+            'Attempts per SSH connection, 1 s, 2 s, 4 s ... apart (OpenSSH: ConnectionAttempts); only network failures are retried, never a refused host key or login. Also used to reconnect after a connection is lost mid-deploy.',
+          ),
       })
       .describe('SSH connections: host keys are verified against known_hosts.')
       .prefault({}),

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
+import pRetry from 'p-retry';
 import { UsageError } from '../errors.ts';
 import type { Cmd } from '../remote/shell.ts';
 import { shellJoin } from '../remote/shell.ts';
@@ -20,6 +21,9 @@ export type SshTarget = {
   knownHostsPath: string;
   strictHostKeyChecking: boolean;
   connectTimeoutSeconds: number;
+  /** Attempts per connection, network failures only (OpenSSH's ConnectionAttempts); default 1. */
+  connectAttempts?: number;
+  keepaliveSeconds?: number;
   cwd: string;
 };
 
@@ -35,7 +39,64 @@ export class HostKeyError extends UsageError {
 const expand = (p: string, cwd: string) =>
   p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : resolve(cwd, p);
 
-export async function connectSsh(t: SshTarget): Promise<SshExecutor> {
+export async function connectSsh(t: SshTarget, signal?: AbortSignal): Promise<SshExecutor> {
+  const exec = new SshExecutor(t.name, (sig) => openSession(t, sig));
+  await exec.reconnect(signal);
+  return exec;
+}
+
+/** A live connection, and the error that ended it once it has ended. */
+type Session = { ssh: NodeSSH; lostWith?: Error };
+
+// Network failures are retried, as OpenSSH's ConnectionAttempts does (an instance rebooting, a
+// NAT dropping a flow); a refused host key, a refused login or a name that does not resolve are
+// answers, and asking again only delays the message.
+const TRANSIENT = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+const transient = (e: NodeJS.ErrnoException) =>
+  !(e instanceof UsageError) &&
+  (TRANSIENT.has(e.code ?? '') ||
+    /timed out while waiting for handshake|connection lost before handshake|no response from server/i.test(
+      e.message,
+    ));
+
+async function openSession(t: SshTarget, signal?: AbortSignal): Promise<Session> {
+  const attempts = t.connectAttempts ?? 1;
+  let tried = 0;
+  try {
+    return await pRetry(
+      () => {
+        tried++;
+        return openOnce(t);
+      },
+      {
+        retries: attempts - 1,
+        minTimeout: 1000,
+        factor: 2,
+        randomize: false,
+        shouldRetry: ({ error }) => transient(error as NodeJS.ErrnoException),
+        ...(signal ? { signal } : {}),
+      },
+    );
+  } catch (error) {
+    // A missing known_hosts file or a refused key already says what to do; an abort is not ours.
+    if (error instanceof UsageError || signal?.aborted) throw error;
+    const e = error as NodeJS.ErrnoException;
+    const times = tried > 1 ? ` (${tried} attempts)` : '';
+    throw new UsageError(
+      `cannot reach ${t.name} (${t.user}@${t.host}:${t.port}): ${e.message}${times}. ${unreachableHint(e, t)}`,
+    );
+  }
+}
+
+async function openOnce(t: SshTarget): Promise<Session> {
   const knownHostsFile = expand(t.knownHostsPath, t.cwd);
   let text = '';
   try {
@@ -59,7 +120,7 @@ export async function connectSsh(t: SshTarget): Promise<SshExecutor> {
       username: t.user,
       ...(keyPath ? { privateKeyPath: keyPath } : { agent: process.env.SSH_AUTH_SOCK }),
       readyTimeout: t.connectTimeoutSeconds * 1000,
-      keepaliveInterval: 5000,
+      keepaliveInterval: (t.keepaliveSeconds ?? 5) * 1000,
       ...(types.length > 0 ? { algorithms: { serverHostKey: types as never } } : {}),
       hostVerifier: (key: Buffer) => {
         verdict = verifyHostKey({
@@ -73,13 +134,19 @@ export async function connectSsh(t: SshTarget): Promise<SshExecutor> {
       },
     });
   } catch (error) {
+    ssh.dispose();
     if (verdict && !verdict.ok)
       throw new HostKeyError(explainVerdict(verdict, t.host, t.port, knownHostsFile), verdict);
-    throw new UsageError(
-      `cannot reach ${t.name} (${t.user}@${t.host}:${t.port}): ${(error as Error).message}. ${unreachableHint(error as NodeJS.ErrnoException, t)}`,
-    );
+    throw error;
   }
-  return new SshExecutor(t.name, ssh);
+  const session: Session = { ssh };
+  // node-ssh stops listening for errors once connected; without a listener of our own a reset or
+  // a keepalive timeout mid-deploy would be an uncaught exception that kills the CLI while a host
+  // is drained. Recorded instead: the command running fails, and the next one reconnects.
+  ssh.connection?.on('error', (error) => {
+    session.lostWith = error;
+  });
+  return session;
 }
 
 // What to fix depends on how the connection failed; the raw error alone rarely says.
@@ -100,21 +167,37 @@ function unreachableHint(error: NodeJS.ErrnoException, t: SshTarget): string {
 
 export class SshExecutor implements Executor {
   readonly name: string;
-  private readonly ssh: NodeSSH;
-  constructor(name: string, ssh: NodeSSH) {
+  /** How many times a lost connection was opened again. */
+  reconnects = -1;
+  private session: Session | undefined;
+  private closed = false;
+  private readonly open: (signal?: AbortSignal) => Promise<Session>;
+  constructor(name: string, open: (signal?: AbortSignal) => Promise<Session>) {
     this.name = name;
-    this.ssh = ssh;
+    this.open = open;
+  }
+
+  /** Opens the connection; run() calls it when the previous one was lost. */
+  async reconnect(signal?: AbortSignal): Promise<void> {
+    this.session?.ssh.dispose();
+    this.session = await this.open(signal);
+    this.reconnects++;
   }
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
     opts.signal?.throwIfAborted();
+    // A command is never sent twice: one cut off by a lost connection fails (exit 255, as with
+    // OpenSSH), and only the next command, typically the undo, gets a new connection.
+    if (this.closed) throw new Error(`the SSH connection to ${this.name} is closed`);
+    if (!this.session?.ssh.isConnected()) await this.reconnect(opts.signal);
+    const session = this.session as Session;
     const t0 = performance.now();
     let channel: { close(): void } | undefined;
     const onAbort = () => channel?.close();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const onOut = opts.onLine ? lineSplitter(opts.onLine) : undefined;
-      const r = await this.ssh.execCommand(shellJoin(cmd.argv), {
+      const r = await session.ssh.execCommand(shellJoin(cmd.argv), {
         // A PassThrough: node-ssh only pipes streams that pass its is-stream check.
         ...(opts.stdin ? { stdin: opts.stdin.pipe(new PassThrough()) } : {}),
         noTrim: true,
@@ -124,10 +207,13 @@ export class SshExecutor implements Executor {
         ...(onOut ? { onStdout: (chunk: Buffer) => onOut(chunk.toString()) } : {}),
       });
       opts.signal?.throwIfAborted();
+      const lost = r.code === null && !r.signal && !session.ssh.isConnected();
       return {
         code: r.code ?? (r.signal ? 128 : 255),
         stdout: r.stdout,
-        stderr: r.stderr,
+        stderr: lost
+          ? `${r.stderr}the SSH connection to ${this.name} was lost${session.lostWith ? ` (${session.lostWith.message})` : ''}\n`
+          : r.stderr,
         ms: performance.now() - t0,
       };
     } finally {
@@ -136,6 +222,7 @@ export class SshExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    this.ssh.dispose();
+    this.closed = true;
+    this.session?.ssh.dispose();
   }
 }

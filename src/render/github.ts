@@ -2,6 +2,8 @@
 // annotations for failures and rollbacks so they show on the run page without opening the log.
 // Workflow commands are formatted here (no @actions/core): the format is a few escaping rules.
 import { randomUUID } from 'node:crypto';
+import { relative, resolve } from 'node:path';
+import { type ConfigIssue, formatIssue } from '../config/issues.ts';
 import type { DeployEvent } from '../engine/events.ts';
 import { plainLine } from './plain.ts';
 
@@ -87,4 +89,31 @@ export function githubRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => 
         break;
     }
   };
+}
+
+const TITLES: Record<number, string> = {
+  1: 'deploy failed',
+  2: 'deploy refused: nothing was changed',
+  3: 'deploy refused: the hosts are locked',
+};
+
+/**
+ * A failure that ends the command before the engine reports one (bad config, a refused host key,
+ * a held lock, a local build): annotations too, or the run page shows only "exit code 2". Config
+ * issues are filed on the config file, one each, so they show beside it in a pull request.
+ */
+export function failureAnnotations(
+  error: { message: string; exitCode: number; file?: string; issues?: ConfigIssue[] },
+  where: { cwd: string; workspace: string },
+): string[] {
+  const title = TITLES[error.exitCode] ?? `handoff failed (exit ${error.exitCode})`;
+  if (!error.file || !error.issues?.length) return [workflowCommand('error', { title }, error.message)];
+  const file = relative(where.workspace, resolve(where.cwd, error.file));
+  return error.issues.map((issue) =>
+    workflowCommand(
+      'error',
+      { file, title: 'invalid deploy config' },
+      formatIssue(issue).replace(/^\(file\): /, ''),
+    ),
+  );
 }

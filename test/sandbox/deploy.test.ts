@@ -119,6 +119,53 @@ sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
     expect(after.health).toBe('200');
   });
 
+  it('the SSH connection to host 1 reset during the build: rolled back over a new connection, exit 1', async () => {
+    const { dir } = sandboxConfig(state, {
+      app: {
+        build: {
+          command: 'BUILD_SECONDS=8 BUILD_MB=400 sh build.sh',
+          artifact: 'build/app.jar',
+          estimateSeconds: 10,
+        },
+      },
+    });
+    const before = await hostView(ip(0));
+    const { value: run, failed } = await underLoad(async () => {
+      const cli = startCli(['run'], dir);
+      await waitForEvent(`${dir}/report`, (e) => e.kind === 'step:start' && e.step === 'build');
+      await new Promise((r) => setTimeout(r, 1000));
+      // The kernel resets every established SSH socket on h1, as a network path failing would.
+      execFileSync('ip', [
+        'netns',
+        'exec',
+        state.hosts[0]!.netns,
+        'ss',
+        '-K',
+        'state',
+        'established',
+        '( sport = :22 )',
+      ]);
+      return cli.done;
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stderr).not.toMatch(/internal error|ECONNRESET\n\s+at /);
+    expect(run.stdout).toMatch(
+      /build FAILED [^\n]*\(exit 255\):\n\s+the SSH connection to h1 was lost \(.+\)/,
+    );
+    expect(failed).toBe(0);
+    const report = readReport(dir);
+    const h1 = report.hosts[0]!;
+    expect(h1.result).toBe('rolled-back');
+    expect(h1.steps.filter((s) => s.name.startsWith('undo:')).every((s) => s.ok)).toBe(true);
+    const after = await hostView(ip(0));
+    expect(after.current).toBe(before.current);
+    expect(after.health).toBe('200');
+    const status = JSON.parse((await startCli(['status', '--json'], dir).done).stdout) as {
+      hosts: { lock: unknown }[];
+    };
+    expect(status.hosts.every((h) => h.lock === null)).toBe(true);
+  });
+
   for (const step of ['drain', 'build', 'health'])
     it(`SIGINT during ${step}: the host ends up serving, the lock is released, exit non-zero`, async () => {
       const { dir } = sandboxConfig(state);

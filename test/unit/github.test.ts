@@ -1,11 +1,16 @@
 // The GitHub Actions renderer: one group per host, annotations naming step and host, escaping, and
 // the renderer choice by environment. Real events from the engine, not hand-made ones.
+import { writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { renderers } from '../../src/cli/commands/renderers.ts';
+import { main } from '../../src/cli/main.ts';
 import type { DeployEvent } from '../../src/engine/events.ts';
 import { escapeData, escapeProperty, githubRenderer, workflowCommand } from '../../src/render/github.ts';
+import { baseConfig, captureIo, edit, tempDir, writeConfig } from '../helpers/config.ts';
 import { runEngine } from '../helpers/engine.ts';
+import { closedPort } from '../helpers/ports.ts';
 
 const withPrevious = (_host: string, cmd: { kind: string }) =>
   cmd.kind === 'state.read' ? { stdout: 'current=r1\npid=4242\nstate=alive\n' } : undefined;
@@ -149,5 +154,63 @@ describe('renderer choice', () => {
     plainRender(tick);
     plainRender(failed);
     expect(plain.text()).toMatch(/^\d\d:\d\d:\d\d \[a\] build FAILED \(0\.0 s\) x\n$/);
+  });
+});
+
+describe('failures before the engine reports one', () => {
+  const gh = (cwd: string) => ({ GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: dirname(cwd) });
+  const annotations = (text: string) => text.split('\n').filter((l) => l.startsWith('::'));
+
+  it('each config issue is an ::error on the config file, relative to the workspace', async () => {
+    const dir = tempDir();
+    writeConfig(dir, edit(edit(baseConfig(), 'app.port', '8080'), 'drain.marginSeconds', -1));
+    const io = captureIo(dir, gh(dir));
+    expect(await main(['plan'], io)).toBe(2);
+    const file = `${basename(dir)}/deploy.config.ts`;
+    expect(annotations(io.err())).toEqual([
+      `::error file=${file},title=invalid deploy config::app.port: expected number, got string "8080"`,
+      expect.stringMatching(
+        new RegExp(`^::error file=${file},title=invalid deploy config::drain\\.marginSeconds: must be >=0`),
+      ),
+    ]);
+    // outside Actions the same failure prints no workflow commands
+    const local = captureIo(dir, {});
+    expect(await main(['plan'], local)).toBe(2);
+    expect(annotations(local.err())).toEqual([]);
+  });
+
+  it('a missing config file is annotated on the path that was looked for', async () => {
+    const dir = tempDir();
+    const io = captureIo(dir, gh(dir));
+    expect(await main(['plan'], io)).toBe(2);
+    expect(annotations(io.err())).toEqual([
+      expect.stringMatching(
+        new RegExp(`^::error file=${basename(dir)}/deploy\\.config\\.ts,title=invalid deploy config::`),
+      ),
+    ]);
+  });
+
+  it('an unreachable host stops `deploy run` with an annotation that names host and fix', async () => {
+    const dir = tempDir();
+    const port = await closedPort();
+    writeFileSync(join(dir, 'known_hosts'), '');
+    const config = edit(
+      edit(edit(baseConfig(), 'hosts', [{ name: 'a', host: '127.0.0.1', port, user: 'deploy' }]), 'ssh', {
+        knownHostsPath: 'known_hosts',
+        connectTimeoutSeconds: 2,
+      }),
+      'report',
+      { dir: 'report' },
+    );
+    writeConfig(dir, config);
+    const io = captureIo(dir, gh(dir));
+    expect(await main(['run', '--allow-downtime'], io)).toBe(2);
+    const [annotation, ...more] = annotations(io.err());
+    expect(more).toEqual([]);
+    expect(annotation).toMatch(
+      new RegExp(
+        `^::error title=deploy refused%3A nothing was changed::cannot reach a \\(deploy@127\\.0\\.0\\.1:${port}\\): connect ECONNREFUSED .*is sshd running`,
+      ),
+    );
   });
 });

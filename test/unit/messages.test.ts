@@ -9,6 +9,7 @@ import { describeHeld } from '../../src/engine/locks.ts';
 import { connectSsh, type SshTarget } from '../../src/executors/ssh.ts';
 import { tempDir } from '../helpers/config.ts';
 import { runEngine } from '../helpers/engine.ts';
+import { closedPort } from '../helpers/ports.ts';
 
 const target = (over: Partial<SshTarget>): SshTarget => ({
   name: 'web-1',
@@ -30,15 +31,6 @@ async function connectError(t: SshTarget): Promise<Error & { exitCode?: number }
     return error as Error & { exitCode?: number };
   }
   throw new Error(`connected to ${t.host}:${t.port}, but a failure was expected`);
-}
-
-/** A port nothing listens on: bound by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe('known_hosts missing', () => {

@@ -12,6 +12,7 @@ export function connectHost(config: DeployConfig, host: StaticHost, cwd: string)
     knownHostsPath: config.ssh.knownHostsPath,
     strictHostKeyChecking: host.strictHostKeyChecking ?? config.ssh.strictHostKeyChecking,
     connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
+    connectAttempts: config.ssh.connectAttempts,
     cwd,
   });
 }

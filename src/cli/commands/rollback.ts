@@ -10,6 +10,7 @@ import { admit, drain, health, preflight, settle, start, stop, wait } from '../.
 import { UsageError } from '../../errors.ts';
 import * as c from '../../remote/commands.ts';
 import { layout } from '../../remote/layout.ts';
+import { confirmOrCancel } from '../confirm.ts';
 import type { Io } from '../io.ts';
 import { connectHost } from './connect.ts';
 import { previousFromHistory } from './hosts-info.ts';
@@ -38,6 +39,11 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
   } finally {
     await probe.close();
   }
+  await confirmOrCancel(
+    io,
+    Boolean(values.yes),
+    `Roll ${config.app.name} back to release ${target} on ${hosts.map((h) => h.name).join(', ')}, one host at a time?`,
+  );
   const human = values.json ? io.stderr : io.stdout;
   const controller = new AbortController();
   const onSignal = () => controller.abort();

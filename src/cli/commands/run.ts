@@ -9,7 +9,7 @@ import { deploy } from '../../engine/deploy.ts';
 import { type DeployEvent, emitter } from '../../engine/events.ts';
 import { lockOwner } from '../../engine/locks.ts';
 import { buildLocally, releaseId, uploaderFor } from '../../engine/source.ts';
-import { EXIT, UsageError } from '../../errors.ts';
+import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
 import { type Recorded, RecordingExecutor } from '../../executors/recording.ts';
 import type { SamplerRun } from '../../memory/collect.ts';
@@ -18,6 +18,7 @@ import { appendStepSummary } from '../../report/github-summary.ts';
 import { buildReport } from '../../report/report.ts';
 import { renderTerminalChart } from '../../report/terminal-chart.ts';
 import { writeReportFiles } from '../../report/write.ts';
+import { confirmOrCancel, runQuestion } from '../confirm.ts';
 import type { Io } from '../io.ts';
 import { loadBalancerFor } from './aws.ts';
 import { connectHost } from './connect.ts';
@@ -36,6 +37,20 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
 
   const clock = dryRun ? new VirtualClock(Date.now()) : realClock;
   const id = releaseId(clock.now());
+  if (!dryRun)
+    await confirmOrCancel(
+      io,
+      Boolean(values.yes),
+      runQuestion({
+        app: config.app.name,
+        releaseId: id,
+        hosts: plan.hosts,
+        strategy: config.strategy,
+        mode: config.drain.mode,
+        waitSeconds: plan.drain.waitSeconds,
+        allowDowntime: Boolean(values['allow-downtime']),
+      }),
+    );
   const reportDir = resolve(io.cwd, (values['report-dir'] as string | undefined) ?? config.report.dir);
   const sinks: ((e: DeployEvent) => void)[] = [renderers(human, io.env)];
   if (!dryRun) {
@@ -78,8 +93,11 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
         );
         emit({ kind: 'log', level: 'info', message: `${config.app.build.command}: ${detail}` });
       } catch (error) {
-        human.write(`error: ${(error as Error).message}\n`);
-        return EXIT.failed;
+        // Nothing on any host has changed yet: report it like any refusal, annotation included.
+        const why = controller.signal.aborted
+          ? 'interrupted during the local build'
+          : (error as Error).message;
+        throw new ExitError(EXIT.failed, `${why}; no host was touched`);
       }
     }
     const run = await deploy({

@@ -1,0 +1,122 @@
+// An in-process SSH server (ssh2's own) behind a TCP proxy the test controls: the proxy counts
+// connection attempts, can reset the first few, cut live connections with a TCP reset, or freeze
+// them (packets stop, as when a host hangs or a network path drops), so the SSH executor meets
+// real connection failures, not a mocked client.
+import { writeFileSync } from 'node:fs';
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+
+export type TestSshServer = {
+  port: number;
+  /** The server's public host key, as known_hosts writes it (`ssh-ed25519 AAAA...`). */
+  hostKey: string;
+  /** TCP connections the proxy accepted (attempts, including reset ones). */
+  attempts: () => number;
+  /** Reset the next n connections as soon as they arrive. */
+  resetNext: (n: number) => void;
+  /** Reset every live connection (the client reads ECONNRESET). */
+  cut: () => void;
+  /** Stop forwarding on every live connection without closing it. */
+  freeze: () => void;
+  close: () => Promise<void>;
+};
+
+export type ServerOptions = {
+  dir: string;
+  /** Refuse every login. */
+  refuseLogin?: boolean;
+};
+
+/** Writes known_hosts (for this server) and a client key into dir. */
+export async function startSshServer(opts: ServerOptions): Promise<TestSshServer> {
+  const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
+  writeFileSync(join(opts.dir, 'id_ed25519'), clientKey.private, { mode: 0o600 });
+
+  const ssh = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => {
+      if (!opts.refuseLogin && ctx.method === 'publickey') ctx.accept();
+      else ctx.reject(['publickey']);
+    });
+    client.on('session', (accept) => {
+      accept().on('exec', (acceptExec, _reject, info) => exec(acceptExec(), info.command));
+    });
+  });
+  await listen(ssh as unknown as Server);
+  const sshPort = ((ssh as unknown as Server).address() as { port: number }).port;
+
+  let attempts = 0;
+  let toReset = 0;
+  const live: { client: Socket; upstream: Socket }[] = [];
+  const all: Socket[] = [];
+  const proxy = createServer((client) => {
+    attempts++;
+    client.on('error', () => undefined);
+    if (toReset > 0) {
+      toReset--;
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = netConnect(sshPort, '127.0.0.1');
+    upstream.on('error', () => undefined);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    live.push({ client, upstream });
+    all.push(client, upstream);
+  });
+  await listen(proxy);
+  const port = (proxy.address() as { port: number }).port;
+  writeFileSync(join(opts.dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostKey.public}\n`);
+
+  return {
+    port,
+    hostKey: hostKey.public,
+    attempts: () => attempts,
+    resetNext: (n) => {
+      toReset = n;
+    },
+    cut: () => {
+      for (const { client, upstream } of live.splice(0)) {
+        client.resetAndDestroy();
+        upstream.destroy();
+      }
+    },
+    freeze: () => {
+      for (const { client, upstream } of live.splice(0)) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    close: async () => {
+      for (const socket of all) socket.destroy();
+      await Promise.all([close(proxy), close(ssh as unknown as Server)]);
+    },
+  };
+}
+
+// A tiny command set: `echo WORDS` answers, `hang` never ends (until the connection does).
+function exec(stream: ssh2.ServerChannel, command: string): void {
+  const echo = /^'?echo'? (.*)$/.exec(command);
+  if (echo) {
+    stream.write(`${echo[1]?.replaceAll("'", '')}\n`);
+    stream.exit(0);
+    stream.end();
+    return;
+  }
+  if (/hang/.test(command)) return;
+  stream.stderr.write(`unknown command: ${command}\n`);
+  stream.exit(127);
+  stream.end();
+}
+
+function listen(server: Server): Promise<void> {
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r()));
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((r) => server.close(() => r()));
+}

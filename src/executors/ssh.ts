@@ -171,6 +171,7 @@ export class SshExecutor implements Executor {
   reconnects = -1;
   private session: Session | undefined;
   private closed = false;
+  private reconnecting: Promise<void> | undefined;
   private readonly open: (signal?: AbortSignal) => Promise<Session>;
   constructor(name: string, open: (signal?: AbortSignal) => Promise<Session>) {
     this.name = name;
@@ -189,7 +190,13 @@ export class SshExecutor implements Executor {
     // A command is never sent twice: one cut off by a lost connection fails (exit 255, as with
     // OpenSSH), and only the next command, typically the undo, gets a new connection.
     if (this.closed) throw new Error(`the SSH connection to ${this.name} is closed`);
-    if (!this.session?.ssh.isConnected()) await this.reconnect(opts.signal);
+    if (!this.session?.ssh.isConnected()) {
+      // One new connection however many callers notice (the engine and the sampler share it).
+      this.reconnecting ??= this.reconnect(opts.signal).finally(() => {
+        this.reconnecting = undefined;
+      });
+      await this.reconnecting;
+    }
     const session = this.session as Session;
     const t0 = performance.now();
     let channel: { close(): void } | undefined;

@@ -11,6 +11,8 @@ export type SamplerRun = {
   stop(): Promise<{ samples: MemorySample[]; errors: string[] }>;
 };
 
+const MAX_RESTARTS = 3;
+
 export function startSampler(
   exec: Executor,
   opts: {
@@ -35,8 +37,8 @@ export function startSampler(
     source: opts.source,
     ...(opts.cgroupPath ? { cgroupPath: opts.cgroupPath } : {}),
   });
-  const running = exec
-    .run(
+  const once = () =>
+    exec.run(
       { kind: 'sampler', argv },
       {
         signal: controller.signal,
@@ -48,12 +50,20 @@ export function startSampler(
           } else if (parsed.kind === 'error') errors.push(parsed.error);
         },
       },
-    )
-    .then((r) => {
+    );
+  // A lost SSH connection ends the sampler with its session; the deploy goes on over a new one
+  // (its undo, typically), and so does the sampler, so the proof covers the rollback too.
+  const running = (async () => {
+    for (let restarts = 0; ; restarts++) {
+      const r = await once();
+      if (controller.signal.aborted) return;
+      const lost = r.code === 255 && /connection to .* was lost/.test(r.stderr);
+      if (lost && restarts < MAX_RESTARTS) continue;
       if (r.code !== 0 && r.stderr.trim())
         errors.push(`sampler exited ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
-    })
-    .catch(() => undefined); // aborted or connection closed: the end of sampling, not an error
+      return;
+    }
+  })().catch(() => undefined); // aborted, or no new connection: the end of sampling, not an error
   return {
     host: opts.host,
     first: (timeoutMs) =>

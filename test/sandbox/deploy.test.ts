@@ -130,11 +130,13 @@ sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
       },
     });
     const before = await hostView(ip(0));
+    let cutAt = 0;
     const { value: run, failed } = await underLoad(async () => {
       const cli = startCli(['run'], dir);
       await waitForEvent(`${dir}/report`, (e) => e.kind === 'step:start' && e.step === 'build');
       await new Promise((r) => setTimeout(r, 1000));
       // The kernel resets every established SSH socket on h1, as a network path failing would.
+      cutAt = Date.now();
       execFileSync('ip', [
         'netns',
         'exec',
@@ -157,6 +159,13 @@ sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
     const h1 = report.hosts[0]!;
     expect(h1.result).toBe('rolled-back');
     expect(h1.steps.filter((s) => s.name.startsWith('undo:')).every((s) => s.ok)).toBe(true);
+    // The sampler came back with the new connection: the rollback is in the memory record too.
+    const { startedAt, memory } = JSON.parse(readFileSync(`${dir}/report/report.json`, 'utf8')) as {
+      startedAt: string;
+      memory: { samples: { t: number; host: string }[] };
+    };
+    const cutT = (cutAt - Date.parse(startedAt)) / 1000;
+    expect(memory.samples.filter((x) => x.host === 'h1' && x.t > cutT + 2).length).toBeGreaterThanOrEqual(3);
     const after = await hostView(ip(0));
     expect(after.current).toBe(before.current);
     expect(after.health).toBe('200');

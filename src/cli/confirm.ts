@@ -8,9 +8,15 @@ import type { Io } from './io.ts';
 export async function confirmOrCancel(io: Io, yes: boolean, question: string): Promise<void> {
   if (yes || !io.stdin?.isTTY) return;
   const rl = createInterface({ input: io.stdin, output: io.stderr });
+  // Ctrl-C or Ctrl-D at the question is a no, not an error.
+  const ac = new AbortController();
+  rl.on('SIGINT', () => ac.abort());
+  rl.on('close', () => ac.abort());
   try {
-    const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
+    const answer = (await rl.question(`${question} [y/N] `, { signal: ac.signal })).trim().toLowerCase();
     if (answer === 'y' || answer === 'yes') return;
+  } catch {
+    io.stderr.write('\n');
   } finally {
     rl.close();
   }

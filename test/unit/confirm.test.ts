@@ -9,6 +9,8 @@ import { main } from '../../src/cli/main.ts';
 import { baseConfig, captureIo, edit, tempDir, writeConfig } from '../helpers/config.ts';
 import { closedPort } from '../helpers/ports.ts';
 
+const EOF = '(end of input)';
+
 async function runWith(answer: string | undefined, args: string[], tty = true) {
   const dir = tempDir();
   const port = await closedPort();
@@ -25,7 +27,8 @@ async function runWith(answer: string | undefined, args: string[], tty = true) {
     ),
   );
   const stdin = Object.assign(new PassThrough(), { isTTY: tty });
-  if (answer !== undefined) stdin.end(`${answer}\n`);
+  if (answer === EOF) stdin.end();
+  else if (answer !== undefined) stdin.end(`${answer}\n`);
   const io = { ...captureIo(dir), stdin };
   const code = await main(['run', ...args], io);
   return { code, err: io.err() };
@@ -47,6 +50,12 @@ describe('confirmation before a deploy', () => {
     expect(r.err).toContain('--allow-downtime: the last healthy target may be drained (an outage)');
     expect(r.code).toBe(2);
     expect(r.err).not.toContain('cannot reach');
+  });
+
+  it('the end of input (Ctrl-D) is a no, not an error', async () => {
+    const r = await runWith(EOF, []);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('cancelled: no host was touched');
   });
 
   it('"y" goes on to the hosts', async () => {

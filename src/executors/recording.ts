@@ -6,7 +6,8 @@ import type { CmdResult, Executor, RunOptions } from './types.ts';
 
 export type Responder = (cmd: Cmd) => Partial<CmdResult> | undefined;
 
-export type Recorded = { host: string; kind: Cmd['kind']; command: string };
+/** A command a dry run would have sent; `elbv2` for a load-balancer write (recording-lb.ts). */
+export type Recorded = { host: string; kind: Cmd['kind'] | 'elbv2'; command: string };
 
 // What a healthy host answers, so a dry run walks the success path.
 export const happyPath: Responder = (cmd) => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEmulator, type Runtime } from '../../scripts/sandbox/elbv2/actions.ts';
 import { respond } from '../../scripts/sandbox/elbv2/server.ts';
+import type { ServerView } from '../../scripts/sandbox/elbv2/state.ts';
 import { main } from '../../src/cli/main.ts';
 import { baseConfig, captureIo, edit, tempDir, writeConfig } from '../helpers/config.ts';
 
@@ -18,12 +19,23 @@ const DELAY = 45;
 let server: Server;
 let endpoint: string;
 const actions: string[] = [];
-let throttleNext = 0; // answer this many requests with ELBv2's real throttle (400 Throttling)
+let throttleNext = 0;
+const UP: ServerView = { op: 'UP', checkStatus: 'L7OK', checkCode: 200, checkHealth: 5 };
+const DOWN: ServerView = { op: 'DOWN', checkStatus: 'L7STS', checkCode: 502, checkHealth: 0 };
+let h2View = UP; // answer this many requests with ELBv2's real throttle (400 Throttling)
 
 beforeAll(async () => {
   const runtime: Runtime = {
-    servers: async () => new Map([['h1', { op: 'UP', checkStatus: 'L7OK', checkCode: 200, checkHealth: 5 }]]),
-    adminStates: async () => new Map([['h1', 'ready' as const]]),
+    servers: async () =>
+      new Map([
+        ['h1', UP],
+        ['h2', h2View],
+      ]),
+    adminStates: async () =>
+      new Map([
+        ['h1', 'ready' as const],
+        ['h2', 'ready' as const],
+      ]),
     apply: async () => undefined,
   };
   const emulator = await createEmulator(
@@ -35,7 +47,10 @@ beforeAll(async () => {
         healthCheck: { ...AWS_NUMBERS, path: '/health' },
         deregistrationDelaySeconds: DELAY,
       },
-      targets: [{ id: 'i-0a0000000000000001', server: 'h1', port: 8080 }],
+      targets: [
+        { id: 'i-0a0000000000000001', server: 'h1', port: 8080 },
+        { id: 'i-0a0000000000000002', server: 'h2', port: 8080 },
+      ],
     },
     runtime,
   );
@@ -66,6 +81,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => {
   actions.length = 0;
   throttleNext = 0;
+  h2View = UP;
   vi.unstubAllEnvs();
   // Fake static credentials through the environment (the SDK's default chain), no profile, no IMDS.
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
@@ -173,5 +189,47 @@ describe('deploy plan with a target group (local ELBv2 endpoint)', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('no AWS region');
     expect(r.err).toContain('loadBalancer.region');
+  });
+});
+
+describe('deploy run --dry-run with a target group', () => {
+  const withTargets = (over: Record<string, unknown> = {}) =>
+    awsConfig({
+      'hosts.0.instanceId': 'i-0a0000000000000001',
+      'hosts.1.instanceId': 'i-0a0000000000000002',
+      ...over,
+    });
+  async function dryRun(config: Record<string, unknown>) {
+    const dir = tempDir();
+    const file = writeConfig(dir, config);
+    const io = captureIo(dir);
+    const code = await main(['run', '--dry-run', '--config', file], io);
+    return { code, out: io.out(), err: io.err() };
+  }
+
+  it('deregister mode: the writes are recorded, never sent; target health is read once', async () => {
+    const r = await dryRun(withTargets({ drain: { mode: 'deregister', maxRequestSeconds: 10 } }));
+    expect(r.code, r.out + r.err).toBe(0);
+    for (const [host, id] of [
+      ['a', 'i-0a0000000000000001'],
+      ['b', 'i-0a0000000000000002'],
+    ])
+      for (const action of ['DeregisterTargets', 'RegisterTargets'])
+        expect(r.out).toMatch(
+          new RegExp(
+            `\\n {2}${host} +elbv2 +${action} --target-group-arn ${ARN} --targets Id=${id},Port=8080\\n`,
+          ),
+        );
+    expect(actions.filter((a) => /Register|Deregister/.test(a))).toEqual([]);
+    expect(actions.filter((a) => a === 'DescribeTargetHealth')).toEqual(['DescribeTargetHealth']);
+  });
+
+  it('the last-healthy guard answers from the live target health', async () => {
+    h2View = DOWN;
+    const r = await dryRun(withTargets());
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/no other healthy target in the target group: draining a would take the app down/);
+    expect(r.out).not.toMatch(/\n {2}a +drain\.post/);
+    expect(actions).toContain('DescribeTargetHealth');
   });
 });

@@ -12,6 +12,7 @@ import { buildLocally, releaseId, uploaderFor } from '../../engine/source.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
 import { type Recorded, RecordingExecutor } from '../../executors/recording.ts';
+import { RecordingLoadBalancer } from '../../executors/recording-lb.ts';
 import type { SamplerRun } from '../../memory/collect.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
 import { appendStepSummary } from '../../report/github-summary.ts';
@@ -74,8 +75,12 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   process.on('SIGTERM', sigterm);
 
   // The load balancer, when it can be asked (a target group): confirms drains and re-admission.
-  const lb = dryRun ? undefined : await loadBalancerFor(config, { signal: controller.signal });
   const recorded: Recorded[] = [];
+  const live = await loadBalancerFor(config, { signal: controller.signal });
+  const lb =
+    live && dryRun
+      ? { ...live, port: new RecordingLoadBalancer(live.port, recorded, hostOfTarget(hosts)) }
+      : live;
   const samplers: SamplerRun[] = [];
   const startEpochMs = clock.now();
   const previous = dryRun ? [] : previousSamples(reportDir);
@@ -169,7 +174,11 @@ function renderRecorded(recorded: Recorded[]): string {
     (r) =>
       `  ${r.host.padEnd(6)} ${r.kind.padEnd(16)} ${r.command.replace(/^sh -c '(?:[^']|'\\'')*' handoff ?/, '')}`,
   );
-  return `\nCommands the run would send (dry run: nothing was sent)\n${lines.join('\n')}\n`;
+  return `\nCommands the run would send (dry run: none was sent; a target group is only read)\n${lines.join('\n')}\n`;
+}
+
+function hostOfTarget(hosts: { name: string; instanceId?: string }[]): (id: string) => string {
+  return (id) => hosts.find((h) => h.instanceId === id)?.name ?? id;
 }
 
 function safeUser(): string {

@@ -6,6 +6,10 @@ import { UsageError } from '../errors.ts';
 type Opt = { type: 'string' | 'boolean'; short?: string; describe: string };
 const config: Opt = { type: 'string', short: 'c', describe: 'config file (default: ./deploy.config.ts)' };
 const json: Opt = { type: 'boolean', describe: 'print one versioned JSON document on stdout' };
+const waitLock: Opt = {
+  type: 'string',
+  describe: 'queue up to SECONDS behind a running deploy instead of exiting 3 (config: lock.waitSeconds)',
+};
 const hosts: Opt = { type: 'string', describe: 'only these hosts, comma-separated names' };
 
 export const COMMANDS = {
@@ -20,6 +24,7 @@ export const COMMANDS = {
       'allow-downtime': { type: 'boolean', describe: 'allow draining the last healthy target' },
       'report-dir': { type: 'string', describe: 'where report.json, memory.csv/svg and summary.md go' },
       yes: { type: 'boolean', short: 'y', describe: 'do not ask for confirmation' },
+      'wait-lock': waitLock,
       strict: { type: 'boolean', describe: 'refuse when the memory budget predicts a peak above the limit' },
     },
   },
@@ -39,7 +44,13 @@ export const COMMANDS = {
   },
   rollback: {
     summary: 'back to the previous release',
-    options: { config, hosts, json, yes: { type: 'boolean', short: 'y', describe: 'do not ask' } },
+    options: {
+      config,
+      hosts,
+      json,
+      yes: { type: 'boolean', short: 'y', describe: 'do not ask' },
+      'wait-lock': waitLock,
+    },
   },
   status: { summary: 'current release and PID per host', options: { config, hosts, json } },
   history: { summary: 'past deploys, as recorded on the hosts', options: { config, hosts, json } },

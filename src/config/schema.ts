@@ -185,6 +185,13 @@ export const configSchema = z
         staleAfterMinutes: positiveSeconds(
           'A lock older than this whose owner is gone is called stale.',
         ).default(60),
+        waitSeconds: z
+          .number()
+          .min(0)
+          .default(0)
+          .describe(
+            'Queue behind a running deploy for up to this long instead of exiting 3 at once (--wait-lock); a stale lock is never waited for.',
+          ),
       })
       .describe('The deploy lock kept on each host.')
       .prefault({}),

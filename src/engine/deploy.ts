@@ -68,7 +68,13 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
   const reports: HostReport[] = [];
   try {
     for (const host of deps.hosts) execs.set(host.name, await deps.connect(host));
-    await acquireLocks(execs, l, deps.owner, config.lock.staleAfterMinutes, clock);
+    await acquireLocks(execs, l, deps.owner, {
+      staleAfterMinutes: config.lock.staleAfterMinutes,
+      waitSeconds: config.lock.waitSeconds,
+      clock,
+      signal: deps.signal,
+      onWait: (message) => emit({ kind: 'log', level: 'info', message }),
+    });
     try {
       for (const [index, host] of deps.hosts.entries()) {
         if (deps.signal.aborted) break;

@@ -38,13 +38,51 @@ export function lockOwner(opts: {
   };
 }
 
+export type LockWait = {
+  staleAfterMinutes: number;
+  clock: Clock;
+  /** How long to queue behind another deploy before giving up (0: refuse at once). */
+  waitSeconds?: number;
+  signal?: AbortSignal;
+  onWait?: (message: string) => void;
+};
+
+/**
+ * Takes every host's lock or none. A lock held by a live deploy can be waited for (a queue of
+ * one, polled every 5 s); a stale one never is, since nobody will release it.
+ */
 export async function acquireLocks(
   execs: Map<string, Executor>,
   l: Layout,
   owner: LockOwner,
-  staleAfterMinutes: number,
-  clock: Clock,
+  opts: LockWait,
 ): Promise<void> {
+  const { clock } = opts;
+  const waitMs = (opts.waitSeconds ?? 0) * 1000;
+  const t0 = clock.now();
+  for (let announced = false; ; announced = true) {
+    const held = await tryAll(execs, l, owner, opts);
+    if (!held) return;
+    const waited = Math.round((clock.now() - t0) / 1000);
+    const left = t0 + waitMs - clock.now();
+    if (held.stale || left <= 0 || opts.signal?.aborted)
+      throw new LockHeldError(
+        waited > 0 ? `${held.message} (gave up after waiting ${waited} s)` : held.message,
+        held.owner,
+      );
+    if (!announced) opts.onWait?.(`waiting up to ${opts.waitSeconds} s: ${held.message}`);
+    await clock.sleep(Math.min(5000, left), opts.signal).catch(() => undefined);
+  }
+}
+
+type Held = { message: string; stale: boolean; owner: LockOwner | undefined };
+
+async function tryAll(
+  execs: Map<string, Executor>,
+  l: Layout,
+  owner: LockOwner,
+  opts: LockWait,
+): Promise<Held | undefined> {
   const taken: Executor[] = [];
   for (const [name, exec] of execs) {
     const r = await exec.run(acquireLock(l, owner));
@@ -55,8 +93,9 @@ export async function acquireLocks(
     }
     for (const t of taken) await t.run(releaseLock(l, owner.token));
     const held = parseLockOwner(rest.join('\n'));
-    throw new LockHeldError(describeHeld(name, l.lock, held, staleAfterMinutes, clock.now()), held);
+    return { ...judgeHeld(name, l.lock, held, opts.staleAfterMinutes, opts.clock.now()), owner: held };
   }
+  return undefined;
 }
 
 export async function releaseLocks(execs: Map<string, Executor>, l: Layout, token: string): Promise<void> {
@@ -70,14 +109,34 @@ export function describeHeld(
   staleAfterMinutes: number,
   now: number,
 ): string {
+  return judgeHeld(host, path, held, staleAfterMinutes, now).message;
+}
+
+function judgeHeld(
+  host: string,
+  path: string,
+  held: LockOwner | undefined,
+  staleAfterMinutes: number,
+  now: number,
+): { message: string; stale: boolean } {
   if (!held)
-    return `deploy lock on ${host} is held (${path}, owner unreadable). If no deploy is running, clear it with \`deploy unlock --hosts ${host}\`.`;
+    return {
+      message: `deploy lock on ${host} is held (${path}, owner unreadable). If no deploy is running, clear it with \`deploy unlock --hosts ${host}\`.`,
+      // Also what a lock looks like in the instant between its mkdir and its owner file.
+      stale: false,
+    };
   const ageMin = Math.round((now - Date.parse(held.startedAt)) / 60000);
   const who = `${held.owner} (pid ${held.pid}) since ${held.startedAt}, ${ageMin} min ago${held.runUrl ? `, run ${held.runUrl}` : ''}`;
   const ownerGone = held.machine === hostname() && !processAlive(held.pid);
   if (ownerGone || ageMin > staleAfterMinutes)
-    return `deploy lock on ${host} looks stale: taken by ${who}${ownerGone ? '; that process is gone' : ''}. If no deploy is running, clear it with \`deploy unlock\`.`;
-  return `another deploy holds the lock on ${host}: ${who}. Wait for it, or if it died, run \`deploy unlock\`.`;
+    return {
+      message: `deploy lock on ${host} looks stale: taken by ${who}${ownerGone ? '; that process is gone' : ''}. If no deploy is running, clear it with \`deploy unlock\`.`,
+      stale: true,
+    };
+  return {
+    message: `another deploy holds the lock on ${host}: ${who}. Wait for it (\`--wait-lock SECONDS\` queues behind it), or if it died, run \`deploy unlock\`.`,
+    stale: false,
+  };
 }
 
 function processAlive(pid: number): boolean {

@@ -207,6 +207,27 @@ sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
     expect(second.stderr).toMatch(/another deploy holds the lock on h1: root@\S+ \(pid \d+\) since /);
   });
 
+  it('with --wait-lock a second deploy queues behind the first and then deploys, under load', async () => {
+    const { dir } = sandboxConfig(state);
+    const { value, failed } = await underLoad(async () => {
+      const first = startCli(['run'], dir);
+      await waitForEvent(`${dir}/report`, (e) => e.kind === 'host:start');
+      const second = startCli(['run', '--wait-lock', '300', '--report-dir', `${dir}/report2`], dir);
+      return { first: await first.done, second: await second.done };
+    });
+    expect(value.first.code, value.first.stdout).toBe(0);
+    expect(value.second.code, value.second.stdout).toBe(0);
+    expect(value.second.stdout).toMatch(/waiting up to 300 s: another deploy holds the lock on h1: root@/);
+    expect(failed).toBe(0);
+    const a = JSON.parse(readFileSync(`${dir}/report/report.json`, 'utf8')) as { endedAt: string };
+    const b = JSON.parse(readFileSync(`${dir}/report2/report.json`, 'utf8')) as {
+      hosts: { steps: { name: string; startedAt: string }[] }[];
+    };
+    // The second touched no host before the first was done.
+    const firstDrain = b.hosts[0]!.steps.find((s) => s.name === 'drain')!;
+    expect(Date.parse(firstDrain.startedAt)).toBeGreaterThanOrEqual(Date.parse(a.endedAt) - 1000);
+  });
+
   it('an unknown host key is refused with its fingerprint (exit 2); a changed key is refused', async () => {
     const { dir: scratch } = sandboxConfig(state);
     const empty = `${scratch}/empty_known_hosts`;

@@ -144,6 +144,8 @@ describe('usage errors exit 2', () => {
     [['run', 'extra'], /unexpected argument 'extra'/],
     [['run', '--dry-run', '--strategy', 'yolo'], /--strategy must be stop-first or build-first/],
     [['plan', '--config'], /--config/],
+    [['run', '--wait-lock', 'soon'], /--wait-lock takes a number of seconds >= 0, got 'soon'/],
+    [['rollback', '--wait-lock', '-5'], /--wait-lock/],
   ])('%j', async (argv, message) => {
     const io = captureIo(tempDir());
     expect(await main(argv, io)).toBe(2);

@@ -1,6 +1,7 @@
 // The real engine with recording executors and virtual time: order, rollback, locks, interrupts.
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/engine/clock.ts';
+import type { Cmd } from '../../src/remote/shell.ts';
 import { baseConfig, edit } from '../helpers/config.ts';
 import { kinds, runEngine } from '../helpers/engine.ts';
 
@@ -179,6 +180,69 @@ describe('preflight and locks', () => {
     ).rejects.toMatchObject({
       exitCode: 3,
       message: expect.stringMatching(/another deploy holds the lock on b: alice@laptop \(pid 99999\)/),
+    });
+  });
+
+  describe('waiting for the lock (lock.waitSeconds, --wait-lock)', () => {
+    const live = (startedAt: string) => ({
+      token: 'x',
+      owner: 'alice@laptop',
+      pid: 99999,
+      machine: 'elsewhere',
+      startedAt,
+    });
+    /** b's lock is held for the first `times` attempts, then free. */
+    const heldFor = (times: number, startedAt = new Date(Date.UTC(2026, 0, 1)).toISOString()) => {
+      let attempts = 0;
+      return (host: string, cmd: Cmd) => {
+        if (host !== 'b' || cmd.kind !== 'lock.acquire') return withPrevious(host, cmd);
+        attempts++;
+        return attempts <= times ? { stdout: `held\n${JSON.stringify(live(startedAt))}` } : undefined;
+      };
+    };
+    const waiting = (seconds: number) => edit(baseConfig(), 'lock', { waitSeconds: seconds });
+
+    it('queues behind a live deploy, polling every 5 s, then deploys; holds no lock while waiting', async () => {
+      const clock = new VirtualClock();
+      const r = await runEngine({ config: waiting(60), respond: heldFor(3), clock });
+      expect(r.run.exitCode).toBe(0);
+      expect(clock.sleeps.slice(0, 3)).toEqual([5000, 5000, 5000]);
+      const a = kinds(r.log, 'a');
+      // a's lock is given back after each refused attempt, so the other deploy is never blocked by us
+      expect(a.slice(0, 8)).toEqual([
+        'lock.acquire',
+        'lock.release',
+        'lock.acquire',
+        'lock.release',
+        'lock.acquire',
+        'lock.release',
+        'lock.acquire',
+        'mark',
+      ]);
+      const notes = r.events.filter((e) => e.kind === 'log').map((e) => (e as { message: string }).message);
+      expect(
+        notes.filter((m) => m.startsWith('waiting up to 60 s: another deploy holds the lock on b')),
+      ).toHaveLength(1);
+    });
+
+    it('gives up after the wait: exit 3, and says how long it waited', async () => {
+      const clock = new VirtualClock();
+      await expect(runEngine({ config: waiting(12), respond: heldFor(99), clock })).rejects.toMatchObject({
+        exitCode: 3,
+        message: expect.stringMatching(
+          /another deploy holds the lock on b: .*\(gave up after waiting 12 s\)$/,
+        ),
+      });
+      expect(clock.sleeps.slice(0, 3)).toEqual([5000, 5000, 2000]);
+    });
+
+    it('never waits for a stale lock: nobody will release it', async () => {
+      const clock = new VirtualClock();
+      const old = new Date(Date.UTC(2025, 11, 31)).toISOString(); // a day before the clock's start
+      await expect(
+        runEngine({ config: waiting(600), respond: heldFor(99, old), clock }),
+      ).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/looks stale/) });
+      expect(clock.sleeps).toEqual([]);
     });
   });
 

@@ -112,7 +112,7 @@ describe('lock held', () => {
     await expect(run).rejects.toMatchObject({
       exitCode: 3,
       message:
-        'another deploy holds the lock on b: alice@laptop (pid 99999) since 2025-12-31T23:55:00.000Z, 5 min ago, run https://github.com/me/app/actions/runs/7. Wait for it, or if it died, run `deploy unlock`.',
+        'another deploy holds the lock on b: alice@laptop (pid 99999) since 2025-12-31T23:55:00.000Z, 5 min ago, run https://github.com/me/app/actions/runs/7. Wait for it (`--wait-lock SECONDS` queues behind it), or if it died, run `deploy unlock`.',
     });
   });
 

@@ -1,7 +1,8 @@
 // The composition root and the only error boundary: argv -> command -> exit code.
 import { readFileSync } from 'node:fs';
 import { EXIT, ExitError } from '../errors.ts';
-import { failureAnnotations } from '../render/github.ts';
+import { failureAnnotations, failureTitle } from '../render/github.ts';
+import { appendRefusalSummary } from '../report/github-summary.ts';
 import { parseCli } from './args.ts';
 import type { Io } from './io.ts';
 import { processIo } from './io.ts';
@@ -45,6 +46,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       if (io.env.GITHUB_ACTIONS === 'true') {
         const where = { cwd: io.cwd, workspace: io.env.GITHUB_WORKSPACE ?? io.cwd };
         for (const line of failureAnnotations(error, where)) io.stderr.write(`${line}\n`);
+        appendRefusalSummary(io.env, failureTitle(error.exitCode), error.message);
       }
       return error.exitCode;
     }

@@ -91,7 +91,7 @@ export function githubRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => 
   };
 }
 
-const TITLES: Record<number, string> = {
+const FAILURE_TITLES: Record<number, string> = {
   1: 'deploy failed',
   2: 'deploy refused: nothing was changed',
   3: 'deploy refused: the hosts are locked',
@@ -102,11 +102,14 @@ const TITLES: Record<number, string> = {
  * a held lock, a local build): annotations too, or the run page shows only "exit code 2". Config
  * issues are filed on the config file, one each, so they show beside it in a pull request.
  */
+export const failureTitle = (exitCode: number) =>
+  FAILURE_TITLES[exitCode] ?? `handoff failed (exit ${exitCode})`;
+
 export function failureAnnotations(
   error: { message: string; exitCode: number; file?: string; issues?: ConfigIssue[] },
   where: { cwd: string; workspace: string },
 ): string[] {
-  const title = TITLES[error.exitCode] ?? `handoff failed (exit ${error.exitCode})`;
+  const title = failureTitle(error.exitCode);
   if (!error.file || !error.issues?.length) return [workflowCommand('error', { title }, error.message)];
   const file = relative(where.workspace, resolve(where.cwd, error.file));
   return error.issues.map((issue) =>

@@ -52,3 +52,19 @@ function shown(dir: string, workspace: string | undefined): string {
   const rel = relative(workspace, dir);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dir;
 }
+
+/**
+ * A command that ended before any deploy report existed (bad config, unreachable host, held lock)
+ * still leaves its reason on the run page, where the summary of a deploy would have been.
+ */
+export function appendRefusalSummary(env: NodeJS.ProcessEnv, title: string, message: string): boolean {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (!file) return false;
+  const fence = '`'.repeat(Math.max(3, ...[...message.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  try {
+    appendFileSync(file, `## handoff: ${title}\n\n${fence}text\n${message}\n${fence}\n`);
+    return true;
+  } catch {
+    return false; // the annotation in the log still carries the reason
+  }
+}

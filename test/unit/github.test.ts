@@ -1,6 +1,6 @@
 // The GitHub Actions renderer: one group per host, annotations naming step and host, escaping, and
 // the renderer choice by environment. Real events from the engine, not hand-made ones.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -158,7 +158,11 @@ describe('renderer choice', () => {
 });
 
 describe('failures before the engine reports one', () => {
-  const gh = (cwd: string) => ({ GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: dirname(cwd) });
+  const gh = (cwd: string) => ({
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: dirname(cwd),
+    GITHUB_STEP_SUMMARY: join(cwd, 'summary.md'),
+  });
   const annotations = (text: string) => text.split('\n').filter((l) => l.startsWith('::'));
 
   it('each config issue is an ::error on the config file, relative to the workspace', async () => {
@@ -173,6 +177,10 @@ describe('failures before the engine reports one', () => {
         new RegExp(`^::error file=${file},title=invalid deploy config::drain\\.marginSeconds: must be >=0`),
       ),
     ]);
+    // the run page says why, where the deploy's summary would have been
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(
+      /^## handoff: deploy refused: nothing was changed\n\n```text\n.*deploy\.config\.ts: 2 config errors\n {2}app\.port: expected number, got string "8080"\n/s,
+    );
     // outside Actions the same failure prints no workflow commands
     const local = captureIo(dir, {});
     expect(await main(['plan'], local)).toBe(2);
@@ -205,6 +213,9 @@ describe('failures before the engine reports one', () => {
     writeConfig(dir, config);
     const io = captureIo(dir, gh(dir));
     expect(await main(['run', '--allow-downtime'], io)).toBe(2);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain(
+      `cannot reach a (deploy@127.0.0.1:${port})`,
+    );
     const [annotation, ...more] = annotations(io.err());
     expect(more).toEqual([]);
     expect(annotation).toMatch(

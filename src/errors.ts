@@ -1,5 +1,5 @@
 // Few error classes and one exit-code table (design.md section 3); the CLI boundary maps them.
-import { type ConfigIssue, formatIssue } from './config/issues.ts';
+import { type ConfigIssue, formatIssue, issueText } from './config/issues.ts';
 
 export const EXIT = { deployed: 0, failed: 1, usage: 2, locked: 3, rollbackFailed: 4, internal: 70 } as const;
 
@@ -32,8 +32,7 @@ export class ConfigError extends ExitError {
 
 function describe(file: string, issues: ConfigIssue[]): string {
   const fileLevel = issues.filter((i) => i.path === '(file)');
-  if (fileLevel.length > 0)
-    return fileLevel.map((i) => `${file}: ${formatIssue(i).replace(/^\(file\): /, '')}`).join('\n');
+  if (fileLevel.length > 0) return fileLevel.map((i) => `${file}: ${issueText(i)}`).join('\n');
   const head = issues.length === 1 ? 'invalid config' : `${issues.length} config errors`;
   return `${file}: ${head}\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`;
 }

@@ -16,6 +16,11 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${issue.path}: ${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`;
 }
 
+/** As formatIssue, without the `(file): ` prefix of an issue about the file itself (its name is said elsewhere). */
+export function issueText(issue: ConfigIssue): string {
+  return formatIssue(issue).replace(/^\(file\): /, '');
+}
+
 export function fromZod(error: z.ZodError, input: unknown, schema: z.ZodType): ConfigIssue[] {
   return error.issues.flatMap((issue) => convert(issue, [], input, schema));
 }

@@ -221,6 +221,7 @@ export class SshExecutor implements Executor {
         stderr: lost
           ? `${r.stderr}the SSH connection to ${this.name} was lost${session.lostWith ? ` (${session.lostWith.message})` : ''}\n`
           : r.stderr,
+        ...(lost ? { connectionLost: true } : {}),
         ms: performance.now() - t0,
       };
     } finally {

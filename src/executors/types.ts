@@ -3,7 +3,14 @@
 import type { Readable } from 'node:stream';
 import type { Cmd } from '../remote/shell.ts';
 
-export type CmdResult = { code: number; stdout: string; stderr: string; ms: number };
+export type CmdResult = {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  /** The connection to the host ended while the command ran (its code is then 255). */
+  connectionLost?: boolean;
+};
 
 export type RunOptions = {
   signal?: AbortSignal;

@@ -57,8 +57,7 @@ export function startSampler(
     for (let restarts = 0; ; restarts++) {
       const r = await once();
       if (controller.signal.aborted) return;
-      const lost = r.code === 255 && /connection to .* was lost/.test(r.stderr);
-      if (lost && restarts < MAX_RESTARTS) continue;
+      if (r.connectionLost && restarts < MAX_RESTARTS) continue;
       if (r.code !== 0 && r.stderr.trim())
         errors.push(`sampler exited ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
       return;

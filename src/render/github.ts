@@ -3,7 +3,7 @@
 // Workflow commands are formatted here (no @actions/core): the format is a few escaping rules.
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { type ConfigIssue, formatIssue } from '../config/issues.ts';
+import { type ConfigIssue, issueText } from '../config/issues.ts';
 import type { DeployEvent } from '../engine/events.ts';
 import { plainLine } from './plain.ts';
 
@@ -97,14 +97,14 @@ const FAILURE_TITLES: Record<number, string> = {
   3: 'deploy refused: the hosts are locked',
 };
 
+export const failureTitle = (exitCode: number) =>
+  FAILURE_TITLES[exitCode] ?? `handoff failed (exit ${exitCode})`;
+
 /**
  * A failure that ends the command before the engine reports one (bad config, a refused host key,
  * a held lock, a local build): annotations too, or the run page shows only "exit code 2". Config
  * issues are filed on the config file, one each, so they show beside it in a pull request.
  */
-export const failureTitle = (exitCode: number) =>
-  FAILURE_TITLES[exitCode] ?? `handoff failed (exit ${exitCode})`;
-
 export function failureAnnotations(
   error: { message: string; exitCode: number; file?: string; issues?: ConfigIssue[] },
   where: { cwd: string; workspace: string },
@@ -113,10 +113,6 @@ export function failureAnnotations(
   if (!error.file || !error.issues?.length) return [workflowCommand('error', { title }, error.message)];
   const file = relative(where.workspace, resolve(where.cwd, error.file));
   return error.issues.map((issue) =>
-    workflowCommand(
-      'error',
-      { file, title: 'invalid deploy config' },
-      formatIssue(issue).replace(/^\(file\): /, ''),
-    ),
+    workflowCommand('error', { file, title: 'invalid deploy config' }, issueText(issue)),
   );
 }

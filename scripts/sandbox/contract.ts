@@ -1,30 +1,57 @@
 // Fixed names and addresses from notes/sandbox-contract.md: deploy.config.ts, the engine and the tests
 // point at these without reading state, so they must not drift.
+//
+// Several sandboxes can run on one machine at once (parallel test lanes, two checkouts): each has an
+// instance number, HANDOFF_SANDBOX_ID (0-31, default 0), that shifts every name, subnet, port and
+// directory below. Instance 0 keeps the historical values, which deploy.config.ts points at.
 import path from 'node:path';
 
 export const REPO_DIR = path.resolve(import.meta.dirname, '../..');
+
+export function sandboxId(raw = process.env.HANDOFF_SANDBOX_ID): number {
+  if (raw === undefined || raw === '') return 0;
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id < 0 || id > 31)
+    throw new RangeError(`HANDOFF_SANDBOX_ID must be a whole number from 0 to 31, got '${raw}'`);
+  return id;
+}
+
+export const SANDBOX_ID = sandboxId();
+/** '' for instance 0, else the instance number: appended to names so instances never collide. */
+const tag = SANDBOX_ID === 0 ? '' : String(SANDBOX_ID);
+
 export const SANDBOX_DIR = process.env.HANDOFF_SANDBOX_DIR
   ? path.resolve(process.env.HANDOFF_SANDBOX_DIR)
-  : path.join(REPO_DIR, '.sandbox');
+  : path.join(REPO_DIR, tag ? `.sandbox-${tag}` : '.sandbox');
 export const STATE_FILE = path.join(SANDBOX_DIR, 'state.json');
 
-export const BRIDGE = 'hfbr0';
-export const BRIDGE_IP = '10.213.7.1';
+/** Third octet of the instance's /24: 10.213.7.0/24 for instance 0, 10.213.8.0/24 for 1, … */
+const NET = 7 + SANDBOX_ID;
+/** Loopback ports of the instance start here (HAProxy frontends, the ELBv2 endpoint, …): 100 each. */
+export const PORT_BASE = 18000 + 100 * SANDBOX_ID;
+
+export const BRIDGE = `hfbr${SANDBOX_ID}`;
+export const BRIDGE_IP = `10.213.${NET}.1`;
+export const SUBNET = `10.213.${NET}.0/24`;
 export const PREFIX_LEN = 24;
 export const APP_PORT = 8080;
 export const APP_DIR_ON_HOST = '/srv/handoff';
-export const FRONTEND = { host: '127.0.0.1', port: 18080 } as const;
+export const FRONTEND = { host: '127.0.0.1', port: PORT_BASE + 80 } as const;
 export const HAPROXY_BACKEND = 'app';
 export const ELBV2 = {
-  port: 14599,
+  port: 14599 + 100 * SANDBOX_ID,
   region: 'us-east-1',
   targetGroupName: 'sandbox-tg',
   targetGroupArn:
     'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/sandbox-tg/0123456789abcdef',
 } as const;
 
-export const CGROUP_V1_ROOT = '/sys/fs/cgroup/memory/handoff-sandbox';
-export const CGROUP_V2_ROOT = '/sys/fs/cgroup/handoff-sandbox';
+/** The cgroup directory that holds the instance's hosts (basename of the roots below). */
+export const CGROUP_NAME = tag ? `handoff-sandbox-${tag}` : 'handoff-sandbox';
+export const CGROUP_V1_ROOT = `/sys/fs/cgroup/memory/${CGROUP_NAME}`;
+export const CGROUP_V2_ROOT = `/sys/fs/cgroup/${CGROUP_NAME}`;
+/** Every instance's netns, link and cgroup names start with these (lifecycle checks, `down`). */
+export const NAME_PREFIX = { netns: `hf${tag}-`, veth: `hfv${tag}-`, peer: `hfp${tag}-` } as const;
 export const HOST_MEMORY_BYTES = 1024 ** 3;
 
 export const SSH_DIR = path.join(SANDBOX_DIR, 'ssh');
@@ -66,10 +93,10 @@ export function hostSpec(index: number): HostSpec {
   return {
     name,
     index,
-    ip: `10.213.7.${10 + index}`,
-    netns: `hf-${name}`,
-    veth: `hfv-${name}`,
-    peer: `hfp-${name}`,
+    ip: `10.213.${NET}.${10 + index}`,
+    netns: `${NAME_PREFIX.netns}${name}`,
+    veth: `${NAME_PREFIX.veth}${name}`,
+    peer: `${NAME_PREFIX.peer}${name}`,
     instanceId: `i-0a${String(index).padStart(16, '0')}`,
     srvDir: path.join(SANDBOX_DIR, 'hosts', name, 'srv'),
   };

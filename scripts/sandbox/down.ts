@@ -6,7 +6,7 @@ import { removeCgroupRoot } from './cgroup.ts';
 import { STATE_FILE } from './contract.ts';
 import { removeHost } from './hosts.ts';
 import { acquireLock } from './lock.ts';
-import { removeBridge } from './net.ts';
+import { netnsList, removeBridge } from './net.ts';
 import { requireMachine } from './preflight.ts';
 import { stopProc } from './proc.ts';
 import { readState, writeState } from './state.ts';
@@ -47,7 +47,10 @@ async function down(): Promise<string[]> {
   for (const host of state.hosts) await attempt(`host ${host.name}`, () => removeHost(host));
   if (state.bridge) await attempt('bridge', () => removeBridge());
   if (state.cgroup) await attempt('cgroup root', () => removeCgroupRoot(state.cgroup!.root));
-  for (const dir of [...state.createdDirs].reverse()) {
+  // /srv/handoff is the mount point every instance's hosts bind over: removing it while another
+  // instance runs would detach that instance's mounts, so shared directories stay while one does.
+  const othersRunning = (await netnsList()).some((n) => /^hf\d*-/.test(n));
+  for (const dir of othersRunning ? [] : [...state.createdDirs].reverse()) {
     // Only when empty: something else may have started using it meanwhile.
     await attempt(dir, () => {
       try {

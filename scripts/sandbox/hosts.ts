@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { cgroupPids, createHostCgroup, removeHostCgroup } from './cgroup.ts';
-import { APP_DIR_ON_HOST, APP_PORT, HOST_MEMORY_BYTES, type HostSpec } from './contract.ts';
+import { APP_DIR_ON_HOST, APP_PORT, CGROUP_NAME, HOST_MEMORY_BYTES, type HostSpec } from './contract.ts';
 import { createHostNet, removeHostNet } from './net.ts';
 import { childrenOf, isAlive, outerPid, procOf, sleep, stopProc } from './proc.ts';
 import { sshRun } from './ssh.ts';
@@ -52,7 +52,7 @@ export async function verifyHost(h: HostSpec): Promise<void> {
   );
   const [name] = stdout.split('\n');
   if (name !== h.name) throw new Error(`${h.ip}: hostname is ${name}, expected ${h.name}`);
-  if (!stdout.includes(`/handoff-sandbox/${h.name}`))
+  if (!stdout.includes(`/${CGROUP_NAME}/${h.name}`))
     throw new Error(`${h.name}: SSH session is not in its cgroup:\n${stdout}`);
   if (!stdout.includes('mounted'))
     throw new Error(`${h.name}: ${APP_DIR_ON_HOST} is not a mount in the session`);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { expect, it } from 'vitest';
 import { cgroupPids } from '../../scripts/sandbox/cgroup.ts';
-import { SANDBOX_DIR, STATE_FILE } from '../../scripts/sandbox/contract.ts';
+import { BRIDGE, CGROUP_NAME, NAME_PREFIX, SANDBOX_DIR, STATE_FILE } from '../../scripts/sandbox/contract.ts';
 import { sandboxDown } from '../../scripts/sandbox/down.ts';
 import { netnsList, netnsPids } from '../../scripts/sandbox/net.ts';
 import { isAlive, run } from '../../scripts/sandbox/proc.ts';
@@ -19,7 +19,7 @@ function sandboxProcesses(): number[] {
     try {
       const cgroup = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cgroup.includes('handoff-sandbox') || cmdline.includes(SANDBOX_DIR)) found.push(pid);
+      if (cgroup.includes(`/${CGROUP_NAME}/`) || cmdline.includes(SANDBOX_DIR)) found.push(pid);
     } catch {} // exited while we looked
   }
   return found;
@@ -29,8 +29,8 @@ const sandboxLinks = async () =>
   (await run('ip', ['-o', 'link', 'show'])).stdout
     .split('\n')
     .map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '')
-    .filter((n) => n === 'hfbr0' || n.startsWith('hfv-') || n.startsWith('hfp-'));
-const sandboxNetns = async () => (await netnsList()).filter((n) => n.startsWith('hf-'));
+    .filter((n) => n === BRIDGE || n.startsWith(NAME_PREFIX.veth) || n.startsWith(NAME_PREFIX.peer));
+const sandboxNetns = async () => (await netnsList()).filter((n) => n.startsWith(NAME_PREFIX.netns));
 
 sandboxDescribe('sandbox up/down', () => {
   it('up creates the hosts and down removes every process, netns, link and cgroup', async (ctx) => {
@@ -46,8 +46,10 @@ sandboxDescribe('sandbox up/down', () => {
       const state = await sandboxUp({ hosts: 2 });
       try {
         // Prove the listings see the sandbox, so their emptiness afterwards means something.
-        expect(await sandboxNetns()).toEqual(expect.arrayContaining(['hf-h1', 'hf-h2']));
-        expect(await sandboxLinks()).toEqual(expect.arrayContaining(['hfbr0', 'hfv-h1', 'hfv-h2']));
+        expect(await sandboxNetns()).toEqual(expect.arrayContaining(state.hosts.map((h) => h.netns)));
+        expect(await sandboxLinks()).toEqual(
+          expect.arrayContaining([BRIDGE, ...state.hosts.map((h) => h.veth)]),
+        );
         const cgroups = state.hosts.map((h) => h.cgroup ?? '');
         for (const dir of cgroups) expect(fs.existsSync(dir)).toBe(true);
         // Something a deploy would leave running, not recorded in state.json: down must still clear it.

@@ -2,7 +2,7 @@
 // goes past it; the rest of the host (sshd, the app) survives.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { memoryLimit, oomKills } from '../../scripts/sandbox/cgroup.ts';
-import { APP_PORT, HOST_MEMORY_BYTES } from '../../scripts/sandbox/contract.ts';
+import { APP_PORT, CGROUP_NAME, HOST_MEMORY_BYTES } from '../../scripts/sandbox/contract.ts';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import { sandboxDescribe, useSandbox } from './_env.ts';
@@ -18,7 +18,7 @@ sandboxDescribe('host memory cgroup', () => {
   it('puts SSH sessions in the host cgroup, limited to 1 GiB', async () => {
     const h = state.hosts[0]!;
     const { stdout } = await sshRun(h.ip, 'cat /proc/self/cgroup');
-    expect(stdout).toMatch(new RegExp(`(memory|^0:):.*/handoff-sandbox/${h.name}$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`(memory|^0:):.*/${CGROUP_NAME}/${h.name}$`, 'm'));
     expect(memoryLimit(h.cgroup!)).toBe(HOST_MEMORY_BYTES);
   });
 

@@ -1,7 +1,7 @@
 // The example config, pointed at the local sandbox (`npm run sandbox:up`, notes/sandbox-contract.md):
 // two hosts in network namespaces with 1 GiB each, HAProxy checking them like a target group.
 // Against AWS you would replace `healthCheck` with `targetGroup: 'my-app-tg', region: 'eu-west-1'`.
-import { defineConfig } from 'handoff';
+import { defineConfig } from 'handoff-deploy';
 
 export default defineConfig({
   app: {

@@ -94,7 +94,7 @@ function describeImportError(error: unknown): ConfigIssue {
     return {
       path: '(file)',
       message: `an import could not be resolved: ${first}`,
-      hint: 'is handoff installed in this project (npm i -D handoff)?',
+      hint: 'is handoff installed in this project (npm i -D handoff-deploy)?',
     };
   return {
     path: '(file)',

@@ -4,8 +4,8 @@
 export function configTemplate(): string {
   return `// handoff deploy configuration, written by \`deploy init\`. Every value shown is the default
 // unless the comment says "example": edit those, keep or delete the rest.
-// Check it without touching anything: \`npx deploy plan\` (the timeline and the drain-time math).
-import { defineConfig } from 'handoff';
+// Check it without touching anything: \`npx --no-install handoff plan\` (the timeline and the drain-time math).
+import { defineConfig } from 'handoff-deploy';
 
 // In GitHub Actions the workflow writes the SSH key and known_hosts to files and exports their
 // paths (.github/workflows/deploy.yml); on a laptop both are unset and the fallbacks apply.

@@ -51,7 +51,7 @@ jobs:
           aws-region: ${gh('vars.AWS_REGION')}
           # These credentials are never refreshed: a deploy that outlives them fails half-way.
           # Per host a deploy takes the drain wait + stop grace + build + boot + settle (in
-          # deregister mode up to the deregistration delay, 300 s by default); npx deploy plan
+          # deregister mode up to the deregistration delay, 300 s by default); npx --no-install handoff plan
           # prints the total. Keep this well above it; the role's MaxSessionDuration must allow it.
           role-duration-seconds: 7200
 
@@ -74,7 +74,7 @@ jobs:
           echo "DEPLOY_SSH_KEY_PATH=$dir/deploy_key" >> "$GITHUB_ENV"
           echo "DEPLOY_KNOWN_HOSTS_PATH=$dir/known_hosts" >> "$GITHUB_ENV"
 
-      - run: npx deploy run --yes
+      - run: npx --no-install handoff run --yes
 
       # The report (report.json, events, memory.csv/svg, summary.md) also when the deploy failed:
       # that is when it is needed most.

@@ -1,5 +1,5 @@
 // Builders for config tests: a valid base, deep edits, and temp config files inside the repo so
-// `import { defineConfig } from 'handoff'` resolves through the package's self-reference.
+// `import { defineConfig } from 'handoff-deploy'` resolves through the package's self-reference.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -46,7 +46,7 @@ export function writeConfig(
   const text =
     typeof body === 'string'
       ? body
-      : `import { defineConfig } from 'handoff';\n\nexport default defineConfig(${JSON.stringify(body, null, 2)} as never);\n`;
+      : `import { defineConfig } from 'handoff-deploy';\n\nexport default defineConfig(${JSON.stringify(body, null, 2)} as never);\n`;
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;

@@ -56,7 +56,7 @@ describe('deploy init: the workflow', () => {
     expect(aws?.['role-to-assume']).toMatch(/^\$\{\{ (vars|secrets)\.\w+ \}\}$/);
     expect(aws?.['aws-region']).toBeTruthy();
     expect(aws?.['role-duration-seconds']).toBeGreaterThan(3600); // the 1 h default is too short
-    const deployIndex = job.steps.findIndex((s) => s.run === 'npx deploy run --yes');
+    const deployIndex = job.steps.findIndex((s) => s.run === 'npx --no-install handoff run --yes');
     expect(deployIndex).toBeGreaterThan(job.steps.indexOf(step('aws-actions/configure-aws-credentials@')!));
     const upload = step('actions/upload-artifact@v4');
     expect(upload?.if).toBe('always()');

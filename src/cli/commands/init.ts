@@ -35,9 +35,9 @@ function nextSteps(): string {
   return `Wrote ${CONFIG} and ${WORKFLOW}.
 
 Next:
-  1. npm i -D handoff             (the config imports it; the workflow runs npx deploy)
+  1. npm i -D handoff-deploy              (the config imports it; the workflow runs its bin)
   2. Edit ${CONFIG}: app, hosts, loadBalancer are examples.
-  3. npx deploy plan              (the timeline and the drain math; changes nothing)
+  3. npx --no-install handoff plan       (the timeline and the drain math; changes nothing)
   4. For GitHub Actions, in Settings > Secrets and variables > Actions:
        variables AWS_ROLE_ARN, AWS_REGION (an IAM role GitHub's OIDC provider may assume)
        secrets   DEPLOY_SSH_KEY (the hosts' private key),

@@ -2,11 +2,12 @@
 //   handoff  `deploy run` (stop-first, computed wait)
 //   script   the field write-up's script: POST /termination, sleep 25, build, kill, start, poll /health
 // Prints per-host drained window, total time and failed requests side by side. Needs root.
-// Usage: node bench/deploy.ts [--sleep 25]
+// Usage: node bench/deploy.ts [--sleep 25] [--smoke]
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { regenerateReadme } from '../scripts/gen-measured.ts';
 import { APP_SOURCE_DIR } from '../scripts/sandbox/app.ts';
 import { sandboxDown } from '../scripts/sandbox/down.ts';
 import { startLoad } from '../scripts/sandbox/load.ts';
@@ -14,12 +15,14 @@ import { sshArgs } from '../scripts/sandbox/ssh.ts';
 import { readState } from '../scripts/sandbox/state.ts';
 import { isUp, sandboxUp } from '../scripts/sandbox/up.ts';
 import { sandboxConfig, startCli } from '../test/helpers/deploy-sandbox.ts';
+import { isSmoke, writeResults } from './lib/results.ts';
+import { ratio, round } from './lib/stats.ts';
 
 const execFileP = promisify(execFile);
 
-const { values } = parseArgs({ options: { sleep: { type: 'string', default: '25' } } });
-const sleepSeconds = Number(values.sleep);
-const root = join(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { sleep: { type: 'string' }, smoke: { type: 'boolean' } } });
+const smoke = isSmoke();
+const sleepSeconds = Number(values.sleep ?? (smoke ? 3 : 25));
 const BUILD = 'BUILD_SECONDS=3 BUILD_MB=400 sh build.sh';
 const START = 'java -Xms64m -Xmx320m -jar build/app.jar';
 
@@ -112,11 +115,47 @@ try {
   console.log(
     `failed requests     ${String(a.failed).padStart(8)}  ${String(b.failed).padStart(8)}   (of ${a.total} / ${b.total})`,
   );
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(
-    join(root, 'bench/results/deploy.json'),
-    `${JSON.stringify({ at: new Date().toISOString(), handoff: a, script: b, sleepSeconds }, null, 2)}\n`,
+  const hc = state.healthCheck;
+  const at = `I=${hc.intervalSeconds} T=${hc.timeoutSeconds} N=${hc.unhealthyThreshold} H=${hc.healthyThreshold}`;
+  const drainedH = a.value.drained.map((d) => round(d));
+  const drainedS = b.value.drained.map((d) => round(d));
+  const file = writeResults(
+    'deploy',
+    {
+      settings: { hosts: 2, healthCheck: hc, sleepSeconds, loadRate: 40, build: BUILD, start: START },
+      samples: [
+        { run: 'handoff', ...a.value, failed: a.failed, total: a.total, failures: a.failures },
+        { run: 'script', ...b.value, failed: b.failed, total: b.total, failures: b.failures },
+      ],
+      summary: {
+        drainedSeconds: { handoff: drainedH, script: drainedS },
+        totalSeconds: { handoff: round(a.value.total), script: round(b.value.total) },
+        totalRatio: ratio(b.value.total, a.value.total),
+        failed: { handoff: a.failed, script: b.failed },
+        requests: { handoff: a.total, script: b.total },
+      },
+      readme: [
+        {
+          what: `drained window per host, termination mode, checks ${at}: handoff vs the field script's \`sleep ${sleepSeconds}\``,
+          figure: `${drainedH.join(' / ')} s vs ${drainedS.join(' / ')} s (${ratio(b.value.drained[0]!, a.value.drained[0]!)}x)`,
+          how: 'node bench/deploy.ts',
+        },
+        {
+          what: `total two-host deploy time, checks ${at}: handoff (stop-first, computed wait, settle) vs the script`,
+          figure: `${round(a.value.total)} s vs ${round(b.value.total)} s (${ratio(b.value.total, a.value.total)}x)`,
+          how: 'node bench/deploy.ts',
+        },
+        {
+          what: 'failed requests during those deploys, 40 req/s through HAProxy',
+          figure: `${a.failed} of ${a.total} vs ${b.failed} of ${b.total}`,
+          how: 'node bench/deploy.ts',
+        },
+      ],
+    },
+    { smoke },
   );
+  if (!smoke) regenerateReadme();
+  console.log(`results: ${file}`);
 } finally {
   if (startedHere) await sandboxDown();
 }

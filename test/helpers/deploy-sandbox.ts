@@ -148,6 +148,7 @@ export type FullReport = {
     overlapSeconds: number;
     oomKills: number;
     missedSamples: number;
+    peakPerStep?: Record<string, number>;
     samples: { host: string; step: string }[];
   } | null;
 };

@@ -58,6 +58,7 @@ export const SSH_DIR = path.join(SANDBOX_DIR, 'ssh');
 export const SSH_KEY = path.join(SSH_DIR, 'id_ed25519');
 export const KNOWN_HOSTS = path.join(SSH_DIR, 'known_hosts');
 export const HAPROXY_DIR = path.join(SANDBOX_DIR, 'haproxy');
+export const ALB_DIR = path.join(SANDBOX_DIR, 'alb');
 export const HAPROXY_SOCKET = path.join(HAPROXY_DIR, 'admin.sock');
 
 export type HealthCheckSettings = {
@@ -99,5 +100,37 @@ export function hostSpec(index: number): HostSpec {
     peer: `${NAME_PREFIX.peer}${name}`,
     instanceId: `i-0a${String(index).padStart(16, '0')}`,
     srvDir: path.join(SANDBOX_DIR, 'hosts', name, 'srv'),
+  };
+}
+
+/** The ALB model's limit: node frontends take ports PORT_BASE+81 .. PORT_BASE+89. */
+export const MAX_ALB_NODES = 9;
+
+export type AlbNodeSpec = {
+  name: string;
+  index: number;
+  /** The node's own source address on the bridge (as an ALB node's network interface in the VPC). */
+  ip: string;
+  /** Where clients reach this node (one "A record" of the load balancer's DNS name). */
+  frontend: { host: string; port: number };
+  dir: string;
+  socket: string;
+  log: string;
+};
+
+/** ALB node k (1-based): its address 10.213.<net>.(200+k) and its frontend 127.0.0.1:PORT_BASE+80+k. */
+export function albNodeSpec(index: number): AlbNodeSpec {
+  if (!Number.isInteger(index) || index < 1 || index > MAX_ALB_NODES)
+    throw new RangeError(`ALB node index ${index} out of 1..${MAX_ALB_NODES}`);
+  const name = `n${index}`;
+  const dir = path.join(ALB_DIR, name);
+  return {
+    name,
+    index,
+    ip: `10.213.${NET}.${200 + index}`,
+    frontend: { host: '127.0.0.1', port: PORT_BASE + 80 + index },
+    dir,
+    socket: path.join(dir, 'admin.sock'),
+    log: path.join(dir, 'haproxy.log'),
   };
 }

@@ -44,6 +44,10 @@ async function down(): Promise<string[]> {
     await attempt('HAProxy', () => stopProc(state.haproxy!));
     await attempt('HAProxy socket', () => fs.rmSync(state.haproxy!.socket, { force: true }));
   }
+  for (const node of state.alb?.nodes ?? []) {
+    if (node.proc) await attempt(`ALB node ${node.name}`, () => stopProc(node.proc!));
+    await attempt(`ALB node ${node.name} socket`, () => fs.rmSync(node.socket, { force: true }));
+  }
   for (const host of state.hosts) await attempt(`host ${host.name}`, () => removeHost(host));
   if (state.bridge) await attempt('bridge', () => removeBridge());
   if (state.cgroup) await attempt('cgroup root', () => removeCgroupRoot(state.cgroup!.root));

@@ -9,6 +9,10 @@ import { FRONTEND } from './contract.ts';
 
 export type LoadOptions = {
   url?: string;
+  /** Several load-balancer nodes (the ALB model): request i goes to urls[i % n], as DNS round-robin spreads clients. */
+  urls?: string[];
+  /** Keep one record per request (when it left, which node, status, which host answered). */
+  record?: boolean;
   rate: number;
   seconds: number;
   connections?: number;
@@ -36,13 +40,33 @@ export type LoadResult = {
   timeline: SecondStats[];
   durationMs: number;
   stoppedEarly: boolean;
+  /** Per load-balancer node (its URL): requests sent and failed. */
+  byNode: Record<string, { sent: number; failed: number }>;
+  /** With `record`: every request, in the order they left. */
+  requests?: RequestRecord[];
+};
+export type RequestRecord = {
+  /** Epoch ms when the request left. */
+  at: number;
+  ms: number;
+  node: string;
+  outcome: 'ok' | 'non2xx' | 'errors' | 'timeouts';
+  status?: number;
+  /** The host that answered (`host=` in the app's body), when it did. */
+  host?: string;
 };
 export type LoadRun = { done: Promise<LoadResult>; stop(): void };
 
 export function startLoad(opts: LoadOptions): LoadRun {
-  const url = new URL(opts.url ?? `http://${FRONTEND.host}:${FRONTEND.port}/`);
+  const urls = (opts.urls ?? [opts.url ?? `http://${FRONTEND.host}:${FRONTEND.port}/`]).map(
+    (u) => new URL(u),
+  );
+  if (urls.length === 0) throw new RangeError('urls must not be empty');
   if (!(opts.rate > 0) || !(opts.seconds > 0)) throw new RangeError('rate and seconds must be positive');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections ?? 10 });
+  const perNode = Math.max(2, Math.ceil((opts.connections ?? 10) / urls.length));
+  const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets: perNode }));
+  const byNode: LoadResult['byNode'] = Object.fromEntries(urls.map((u) => [u.host, { sent: 0, failed: 0 }]));
+  const requests: RequestRecord[] | undefined = opts.record ? [] : undefined;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const periodMs = 1000 / opts.rate;
   const planned = Math.round(opts.rate * opts.seconds);
@@ -79,25 +103,45 @@ export function startLoad(opts: LoadOptions): LoadRun {
       timeline,
       durationMs: Math.round(performance.now() - start),
       stoppedEarly: sent < planned,
+      byNode,
+      ...(requests ? { requests } : {}),
     };
   };
   const maybeFinish = () => {
     if ((stopped || sent >= planned) && inFlight === 0) {
-      agent.destroy();
+      for (const agent of agents) agent.destroy();
       finish(result());
     }
   };
 
   const fire = () => {
-    const b = bucket(performance.now());
+    const now = performance.now();
+    const b = bucket(now);
+    const i = sent % urls.length;
+    const url = urls[i]!;
+    const node = byNode[url.host]!;
+    const rec: RequestRecord | undefined = requests
+      ? { at: Math.round(performance.timeOrigin + now), ms: 0, node: url.host, outcome: 'ok' }
+      : undefined;
+    if (rec) requests?.push(rec);
     b.sent++;
+    node.sent++;
     sent++;
     inFlight++;
     let settled = false;
+    let body = '';
     const settle = (kind: 'ok' | 'non2xx' | 'errors' | 'timeouts', key?: string) => {
       if (settled) return;
       settled = true;
       b[kind]++;
+      if (kind !== 'ok') node.failed++;
+      if (rec) {
+        rec.outcome = kind;
+        rec.ms = Math.round(performance.now() - now);
+        if (kind === 'ok' || kind === 'non2xx') rec.status = Number(key);
+        const host = /host=(\S+)/.exec(body)?.[1];
+        if (host) rec.host = host;
+      }
       if (key) {
         const counts = kind === 'ok' || kind === 'non2xx' ? statusCounts : errorCodes;
         counts[key] = (counts[key] ?? 0) + 1;
@@ -105,9 +149,10 @@ export function startLoad(opts: LoadOptions): LoadRun {
       inFlight--;
       maybeFinish();
     };
-    const req = http.get(url, { agent, timeout: timeoutMs }, (res) => {
+    const req = http.get(url, { agent: agents[i], timeout: timeoutMs }, (res) => {
       const code = res.statusCode ?? 0;
-      res.resume();
+      if (rec) res.on('data', (d: Buffer) => (body += d.toString('utf8')));
+      else res.resume();
       res.on('end', () => settle(code >= 200 && code < 300 ? 'ok' : 'non2xx', String(code)));
       res.on('error', (e: NodeJS.ErrnoException) => settle('errors', e.code ?? e.message));
     });
@@ -140,6 +185,13 @@ export function formatLoad(r: LoadResult): string {
   return [
     `requests ${r.total} in ${(r.durationMs / 1000).toFixed(1)} s: ok ${r.ok}, non-2xx ${r.non2xx}, socket errors ${r.errors}, timeouts ${r.timeouts}`,
     `status codes ${JSON.stringify(r.statusCounts)}${r.errors ? ` errors ${JSON.stringify(r.errorCodes)}` : ''}`,
+    ...(Object.keys(r.byNode).length > 1
+      ? [
+          `per node ${Object.entries(r.byNode)
+            .map(([n, c]) => `${n}: ${c.failed} failed of ${c.sent}`)
+            .join(', ')}`,
+        ]
+      : []),
     ...bad.map(
       (s) =>
         `  second ${s.second}: sent ${s.sent}, non-2xx ${s.non2xx}, errors ${s.errors}, timeouts ${s.timeouts}`,
@@ -153,7 +205,7 @@ if (import.meta.main) {
       rate: { type: 'string', default: '50' },
       seconds: { type: 'string', default: '30' },
       connections: { type: 'string', default: '10' },
-      url: { type: 'string' },
+      url: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
     },
   });
@@ -161,7 +213,7 @@ if (import.meta.main) {
     rate: Number(values.rate),
     seconds: Number(values.seconds),
     connections: Number(values.connections),
-    url: values.url,
+    urls: values.url,
   });
   process.once('SIGINT', () => run.stop());
   const r = await run.done;

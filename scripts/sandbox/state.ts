@@ -2,6 +2,7 @@
 // Written after every step of `up`, so a failed or interrupted `up` can still be torn down.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { AlbNodeState, Propagation } from './alb.ts';
 import { type HealthCheckSettings, type HostSpec, STATE_FILE } from './contract.ts';
 import type { Proc } from './proc.ts';
 
@@ -24,6 +25,9 @@ export type SandboxState = {
   hosts: HostState[];
   haproxy?: Proc & { config: string; socket: string; frontend: string };
   elbv2?: Proc & { port: number; log: string };
+  /** Which load balancer: one HAProxy (the fast tests' model) or the ALB model's nodes. */
+  lb?: 'haproxy' | 'alb';
+  alb?: { nodes: AlbNodeState[]; propagation: Propagation; events: string };
   ready?: boolean;
 };
 

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { albNodeViews } from './alb.ts';
 import { cgroupPids, memoryLimit, oomKills } from './cgroup.ts';
 import { APP_PORT, HAPROXY_BACKEND } from './contract.ts';
 import { showServers } from './haproxy-runtime.ts';
@@ -18,6 +19,8 @@ export type HostStatus = {
   sshd: { pid?: number; alive: boolean };
   app: { health: string; version?: string };
   haproxy?: { op: string; checkStatus: string };
+  /** ALB model: each node's own view of this target. */
+  albNodes?: { node: string; op: string; checkStatus: string }[];
   memory?: { usedBytes: number; limitBytes?: number; oomKills: number; processes: number };
 };
 export type SandboxStatus = {
@@ -25,6 +28,7 @@ export type SandboxStatus = {
   dir?: string;
   haproxy?: { pid: number; alive: boolean };
   elbv2?: { pid: number; alive: boolean };
+  albNodes?: { name: string; pid?: number; alive: boolean; frontend: string; source: string }[];
   hosts: HostStatus[];
 };
 
@@ -53,6 +57,7 @@ export async function sandboxStatus(): Promise<SandboxStatus> {
     state.haproxy && isAlive(state.haproxy)
       ? await showServers(state.haproxy.socket, HAPROXY_BACKEND).catch(() => [])
       : [];
+  const views = state.alb ? await albNodeViews(state.alb.nodes) : [];
   const hosts = await Promise.all(
     state.hosts.map(async (h): Promise<HostStatus> => {
       const health = await get(`http://${h.ip}:${APP_PORT}/health`);
@@ -64,6 +69,14 @@ export async function sandboxStatus(): Promise<SandboxStatus> {
         sshd: { pid: h.sshd?.pid, alive: !!h.sshd && isAlive(h.sshd) },
         app: { health: health ? `${health.status} ${health.body}` : 'no answer', version },
         haproxy: srv ? { op: srv.op, checkStatus: srv.checkStatus } : undefined,
+        ...(state.alb
+          ? {
+              albNodes: views.map((v) => {
+                const t = v.targets.find((x) => x.server === h.name);
+                return { node: v.node, op: t?.op ?? '?', checkStatus: t?.checkStatus ?? '' };
+              }),
+            }
+          : {}),
         memory: h.cgroup
           ? {
               usedBytes: cgroupUsage(h.cgroup),
@@ -76,7 +89,21 @@ export async function sandboxStatus(): Promise<SandboxStatus> {
     }),
   );
   const proc = (p?: { pid: number; start: string }) => (p ? { pid: p.pid, alive: isAlive(p) } : undefined);
-  return { up: isUp(state), dir: state.dir, haproxy: proc(state.haproxy), elbv2: proc(state.elbv2), hosts };
+  const albNodes = state.alb?.nodes.map((n) => ({
+    name: n.name,
+    pid: n.proc?.pid,
+    alive: !!n.proc && isAlive(n.proc),
+    frontend: `${n.frontend.host}:${n.frontend.port}`,
+    source: n.ip,
+  }));
+  return {
+    up: isUp(state),
+    dir: state.dir,
+    haproxy: proc(state.haproxy),
+    elbv2: proc(state.elbv2),
+    ...(albNodes ? { albNodes } : {}),
+    hosts,
+  };
 }
 
 const mib = (b?: number) => (b === undefined || !Number.isFinite(b) ? '?' : `${Math.round(b / 2 ** 20)} MiB`);
@@ -87,12 +114,16 @@ export function formatStatus(s: SandboxStatus): string {
     p ? `pid ${p.pid} ${p.alive ? 'alive' : 'DEAD'}` : 'not started';
   return [
     `sandbox: ${s.up ? 'up' : 'NOT fully up'} (${s.dir})`,
-    `  HAProxy ${alive(s.haproxy)}; ELBv2 endpoint ${alive(s.elbv2)}`,
+    s.albNodes
+      ? `  ALB model: ${s.albNodes.map((n) => `${n.name} ${n.frontend} from ${n.source} ${alive({ pid: n.pid ?? 0, alive: n.alive })}`).join('; ')}; ELBv2 endpoint ${alive(s.elbv2)}`
+      : `  HAProxy ${alive(s.haproxy)}; ELBv2 endpoint ${alive(s.elbv2)}`,
     ...s.hosts.map(
       (h) =>
         `  ${h.name} ${h.ip}: sshd ${alive({ pid: h.sshd.pid ?? 0, alive: h.sshd.alive })}; ` +
         `app /health ${h.app.health}${h.app.version ? ` version ${h.app.version}` : ''}; ` +
-        `HAProxy ${h.haproxy ? `${h.haproxy.op} (${h.haproxy.checkStatus})` : '?'}; ` +
+        (h.albNodes
+          ? `nodes ${h.albNodes.map((n) => `${n.node} ${n.op} (${n.checkStatus})`).join(', ')}; `
+          : `HAProxy ${h.haproxy ? `${h.haproxy.op} (${h.haproxy.checkStatus})` : '?'}; `) +
         `memory ${mib(h.memory?.usedBytes)} / ${mib(h.memory?.limitBytes)}, ${h.memory?.processes ?? 0} processes, oom kills ${h.memory?.oomKills ?? 0}`,
     ),
   ].join('\n');

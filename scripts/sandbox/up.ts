@@ -1,13 +1,23 @@
 // `npm run sandbox:up -- [--hosts N] [--interval S] [--timeout S] [--unhealthy N] [--healthy N]
-//  [--deregistration-delay S]`: builds the sandbox (docs/sandbox.md). Idempotent: a running sandbox is
+//  [--deregistration-delay S] [--lb haproxy|alb] [--nodes N] [--propagation MIN-MAX] [--seed N]`: builds the sandbox (docs/sandbox.md). Idempotent: a running sandbox is
 // left as it is; a half-made one is torn down first.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkHealthCheck } from '../../src/plan/drain.ts';
+import {
+  checkPropagation,
+  DEFAULT_ALB_NODES,
+  DEFAULT_PROPAGATION,
+  type Propagation,
+  parsePropagation,
+  startAlbNodes,
+  waitForAlbNodes,
+} from './alb.ts';
 import { buildRelease } from './app.ts';
 import { detectCgroup } from './cgroup.ts';
 import {
+  ALB_DIR,
   APP_PORT,
   BRIDGE,
   BRIDGE_IP,
@@ -19,11 +29,12 @@ import {
   HAPROXY_SOCKET,
   type HealthCheckSettings,
   hostSpec,
+  MAX_ALB_NODES,
   PREFIX_LEN,
   SANDBOX_DIR,
 } from './contract.ts';
 import { sandboxDown } from './down.ts';
-import { startHaproxy, waitForServers } from './haproxy.ts';
+import { FAIL_OPEN_BACKEND, startHaproxy, waitForServers } from './haproxy.ts';
 import { createHost, ensureSystemDirs, startInitialApp, verifyHost, waitForApp } from './hosts.ts';
 import { acquireLock } from './lock.ts';
 import { createBridge, linkExists, netnsList } from './net.ts';
@@ -37,13 +48,20 @@ export type UpOptions = {
   hosts?: number;
   healthCheck?: Partial<HealthCheckSettings>;
   deregistrationDelaySeconds?: number;
+  /** 'alb': the ALB model (alb.ts) instead of one HAProxy. */
+  lb?: 'haproxy' | 'alb';
+  albNodes?: number;
+  propagation?: Propagation;
 };
 
 const log = (msg: string) => console.error(`[sandbox:up] ${msg}`);
 
 /** Every daemon the state recorded is still running (zombies and reused PIDs do not count). */
 export function isUp(state: SandboxState | undefined): state is SandboxState {
-  if (!state?.ready || !state.haproxy || !isAlive(state.haproxy)) return false;
+  if (!state?.ready) return false;
+  if (state.lb === 'alb') {
+    if (!state.alb?.nodes.every((n) => n.proc && isAlive(n.proc))) return false;
+  } else if (!state.haproxy || !isAlive(state.haproxy)) return false;
   if (state.elbv2 && !isAlive(state.elbv2)) return false;
   return state.hosts.every((h) => h.sshd && isAlive(h.sshd));
 }
@@ -80,6 +98,16 @@ async function startElbv2(state: SandboxState, delaySeconds: number): Promise<vo
       deregistrationDelaySeconds: delaySeconds,
     },
     targets: state.hosts.map((h) => ({ id: h.instanceId, server: h.name, port: APP_PORT })),
+    ...(state.alb
+      ? {
+          alb: {
+            nodes: state.alb.nodes.map((n) => ({ name: n.name, socketPath: n.socket })),
+            failOpenBackend: FAIL_OPEN_BACKEND,
+            propagation: state.alb.propagation,
+            eventsFile: state.alb.events,
+          },
+        }
+      : {}),
   };
   fs.writeFileSync(config, `${JSON.stringify(opts, null, 2)}\n`);
   const logFile = path.join(dir, 'elbv2.log');
@@ -103,6 +131,11 @@ export async function sandboxUp(opts: UpOptions = {}): Promise<SandboxState> {
 async function up(opts: UpOptions): Promise<SandboxState> {
   const existing = readState();
   if (isUp(existing)) {
+    const kind = existing.lb ?? 'haproxy';
+    if (kind !== (opts.lb ?? 'haproxy'))
+      throw new Error(
+        `a sandbox with --lb ${kind} is already up in ${existing.dir}; run npm run sandbox:down first`,
+      );
     log(`already up (${existing.hosts.length} hosts, HAProxy pid ${existing.haproxy?.pid})`);
     return existing;
   }
@@ -157,27 +190,8 @@ async function up(opts: UpOptions): Promise<SandboxState> {
       host.app = procOf(pids[i] ?? 0);
     });
     save();
-    log('starting HAProxy');
-    const { proc, config } = await startHaproxy(HAPROXY_DIR, {
-      healthCheck: state.healthCheck,
-      servers: specs.map((h) => ({ name: h.name, address: `${h.ip}:${APP_PORT}` })),
-      socket: HAPROXY_SOCKET,
-      frontend: FRONTEND,
-    });
-    state.haproxy = {
-      ...proc,
-      config,
-      socket: HAPROXY_SOCKET,
-      frontend: `${FRONTEND.host}:${FRONTEND.port}`,
-    };
-    save();
-    const { intervalSeconds: I, healthyThreshold: H } = state.healthCheck;
-    await waitForServers(
-      HAPROXY_SOCKET,
-      specs.map((h) => h.name),
-      'UP',
-      (H + 2) * I * 1000 + 5000,
-    );
+    if (opts.lb === 'alb') await upAlb(state, opts, save);
+    else await upHaproxy(state, save);
     await startElbv2(state, opts.deregistrationDelaySeconds ?? 10);
     state.ready = true;
     save();
@@ -193,12 +207,73 @@ async function up(opts: UpOptions): Promise<SandboxState> {
   }
 }
 
+async function upHaproxy(state: SandboxState, save: () => void): Promise<void> {
+  log('starting HAProxy');
+  const { proc, config } = await startHaproxy(HAPROXY_DIR, {
+    healthCheck: state.healthCheck,
+    servers: state.hosts.map((h) => ({ name: h.name, address: `${h.ip}:${APP_PORT}` })),
+    socket: HAPROXY_SOCKET,
+    frontend: FRONTEND,
+  });
+  state.haproxy = {
+    ...proc,
+    config,
+    socket: HAPROXY_SOCKET,
+    frontend: `${FRONTEND.host}:${FRONTEND.port}`,
+  };
+  save();
+  const { intervalSeconds: I, healthyThreshold: H } = state.healthCheck;
+  await waitForServers(
+    HAPROXY_SOCKET,
+    state.hosts.map((h) => h.name),
+    'UP',
+    (H + 2) * I * 1000 + 5000,
+  );
+}
+
+async function upAlb(state: SandboxState, opts: UpOptions, save: () => void): Promise<void> {
+  const count = opts.albNodes ?? DEFAULT_ALB_NODES;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_ALB_NODES)
+    throw new RangeError(`--nodes must be a whole number from 1 to ${MAX_ALB_NODES}, got ${count}`);
+  const propagation = opts.propagation ?? DEFAULT_PROPAGATION;
+  checkPropagation(propagation);
+  log(
+    `starting the ALB model: ${count} nodes, propagation ${propagation.minSeconds}-${propagation.maxSeconds} s (seed ${propagation.seed})`,
+  );
+  fs.mkdirSync(ALB_DIR, { recursive: true });
+  const events = path.join(ALB_DIR, 'propagation.ndjson');
+  fs.rmSync(events, { force: true });
+  state.lb = 'alb';
+  state.alb = { nodes: [], propagation, events };
+  save();
+  await startAlbNodes({
+    count,
+    healthCheck: state.healthCheck,
+    servers: state.hosts.map((h) => ({ name: h.name, address: `${h.ip}:${APP_PORT}` })),
+    onStarted: (node) => {
+      state.alb?.nodes.push(node);
+      save();
+    },
+  });
+  const { intervalSeconds: I, healthyThreshold: H } = state.healthCheck;
+  await waitForAlbNodes(
+    state.alb.nodes,
+    state.hosts.map((h) => h.name),
+    (H + 2) * I * 1000 + 5000,
+  );
+}
+
 export function summary(state: SandboxState): string {
   const hc = state.healthCheck;
   return [
     `sandbox up in ${state.dir}`,
     ...state.hosts.map((h) => `  ${h.name} ${h.ip} ${h.instanceId} sshd=${h.sshd?.pid} app=${h.app?.pid}`),
-    `  HAProxy ${state.haproxy?.frontend} pid=${state.haproxy?.pid} socket ${state.haproxy?.socket}`,
+    ...(state.alb
+      ? state.alb.nodes.map(
+          (n) =>
+            `  ALB node ${n.name} ${n.frontend.host}:${n.frontend.port} source ${n.ip} pid=${n.proc?.pid} socket ${n.socket}`,
+        )
+      : [`  HAProxy ${state.haproxy?.frontend} pid=${state.haproxy?.pid} socket ${state.haproxy?.socket}`]),
     `  checks: interval ${hc.intervalSeconds}s timeout ${hc.timeoutSeconds}s unhealthy ${hc.unhealthyThreshold} healthy ${hc.healthyThreshold}`,
     state.elbv2
       ? `  ELBv2 endpoint http://127.0.0.1:${state.elbv2.port} pid=${state.elbv2.pid}`
@@ -217,6 +292,10 @@ if (import.meta.main) {
       healthy: { type: 'string' },
       'deregistration-delay': { type: 'string', default: '10' },
       'keep-on-failure': { type: 'boolean', default: false },
+      lb: { type: 'string', default: 'haproxy' },
+      nodes: { type: 'string' },
+      propagation: { type: 'string' },
+      seed: { type: 'string' },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -228,8 +307,18 @@ if (import.meta.main) {
       healthyThreshold: num(values.healthy),
     }).filter(([, v]) => v !== undefined),
   );
+  if (values.lb !== 'haproxy' && values.lb !== 'alb') {
+    console.error(`sandbox:up: --lb must be 'haproxy' or 'alb', got '${values.lb}'`);
+    process.exit(2);
+  }
   try {
+    const seed = num(values.seed) ?? DEFAULT_PROPAGATION.seed;
     const state = await sandboxUp({
+      lb: values.lb,
+      ...(values.nodes ? { albNodes: Number(values.nodes) } : {}),
+      propagation: values.propagation
+        ? parsePropagation(values.propagation, seed)
+        : { ...DEFAULT_PROPAGATION, seed },
       hosts: Number(values.hosts),
       healthCheck: hc,
       deregistrationDelaySeconds: Number(values['deregistration-delay']),

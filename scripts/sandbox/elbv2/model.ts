@@ -26,6 +26,13 @@ export type Elbv2EndpointOptions = {
   backend: string;
   targetGroup: TargetGroupOptions;
   targets: TargetOptions[];
+  /** The ALB model: one HAProxy per node, each with `backend` (socketPath above is then unused). */
+  alb?: {
+    nodes: { name: string; socketPath: string }[];
+    failOpenBackend: string;
+    propagation: { minSeconds: number; maxSeconds: number; seed: number };
+    eventsFile?: string;
+  };
 };
 
 /** An AWS Query error: the wire `Code` (not the SDK's `…Exception` name) and its HTTP status. */

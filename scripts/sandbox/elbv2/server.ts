@@ -12,6 +12,7 @@ import {
   shutdownServerSessions,
 } from '../haproxy-runtime.ts';
 import { createEmulator, type Emulator, type Runtime } from './actions.ts';
+import { albRuntime } from './alb-runtime.ts';
 import { ApiError, type Elbv2EndpointOptions, validateOptions } from './model.ts';
 import { parseQuery, QueryParseError, str } from './query.ts';
 import type { ServerView } from './state.ts';
@@ -103,7 +104,10 @@ export async function startElbv2Endpoint(
   opts: Elbv2EndpointOptions,
 ): Promise<{ port: number; close(): Promise<void> }> {
   validateOptions(opts);
-  const emulator = await createEmulator(opts, haproxyRuntime(opts.socketPath, opts.backend));
+  const runtime: Runtime & { close?(): void } = opts.alb
+    ? albRuntime({ ...opts.alb, backend: opts.backend })
+    : haproxyRuntime(opts.socketPath, opts.backend);
+  const emulator = await createEmulator(opts, runtime);
   const log = (message: string) => process.stderr.write(`[elbv2] ${message}\n`);
 
   const server = createServer(async (req, res) => {
@@ -145,6 +149,7 @@ export async function startElbv2Endpoint(
     close: () =>
       new Promise<void>((resolve, reject) => {
         clearInterval(ticker);
+        runtime.close?.();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

@@ -33,6 +33,10 @@ export type ServerView = {
   checkCode?: number;
   /** 0 … rise-1 while DOWN: > 0 means passing checks are under way. */
   checkHealth?: number;
+  /** ALB model: no node has applied the latest registration change yet (elbv2/alb-runtime.ts). */
+  pending?: boolean;
+  /** ALB model: when the first node began checking a fresh registration (clock ms). */
+  risingSince?: number;
 };
 
 export type HealthCheckTiming = {
@@ -116,6 +120,12 @@ export function targetHealth(
 ): TargetHealth {
   if (record.phase === 'unused') return NOT_REGISTERED;
   if (record.phase === 'draining') return DRAINING;
+  if (record.fresh && view?.pending)
+    return {
+      State: 'initial',
+      Reason: 'Elb.RegistrationInProgress',
+      Description: 'Target registration is in progress',
+    };
   if (!view || view.op === 'UNKNOWN' || view.op === 'MAINT') {
     const why = view ? `is in ${view.op}` : 'is missing';
     return {
@@ -128,7 +138,7 @@ export function targetHealth(
   if (record.fresh) {
     // HAProxy needs `rise` passing checks; an ALB reports `initial` meanwhile. A target that keeps failing
     // turns `unhealthy` once it had the chance to fail `unhealthyThreshold` checks.
-    const elapsed = now - record.since;
+    const elapsed = now - (view.risingSince ?? record.since);
     const intervalMs = timing.intervalSeconds * 1000;
     const failWindowMs = timing.unhealthyThreshold * intervalMs + timing.timeoutSeconds * 1000;
     if ((view.checkHealth ?? 0) === 0 && elapsed < intervalMs) {

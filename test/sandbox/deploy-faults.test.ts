@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
+import { listenerPid } from '../../scripts/sandbox/hosts.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import { hostView, sandboxConfig, startCli, underLoad, waitForEvent } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
@@ -104,6 +105,7 @@ sandboxDescribe('deploy run in the sandbox: faults mid-deploy', () => {
   for (const step of ['drain', 'build', 'health'])
     it(`SIGINT during ${step}: the host ends up serving, the lock is released, exit non-zero`, async () => {
       const { dir } = sandboxConfig(state);
+      const listeningBefore = await listenerPid(state.hosts[0]!);
       const { value, failed } = await underLoad(async () => {
         const cli = startCli(['run'], dir);
         await waitForEvent(`${dir}/report`, (e) => e.kind === 'step:start' && e.step === step);
@@ -115,8 +117,13 @@ sandboxDescribe('deploy run in the sandbox: faults mid-deploy', () => {
       expect(failed).toBe(0);
       const view = await hostView(ip(0));
       expect(view.health).toBe('200');
-      // An app adopted from a hand start has no PID file until the tool restarts it.
-      if (view.pid) expect(view.alive).toBe(true);
+      // The JVM that serves is the one on record: with no PID file (an app started by hand, never
+      // restarted by the tool) it is the one from before; otherwise the PID file names it.
+      const listening = await listenerPid(state.hosts[0]!);
+      expect(listening).toBeGreaterThan(1);
+      expect(view.pid === '' ? listeningBefore : Number(view.pid)).toBe(listening);
+      // Stop-first stopped the old JVM before the build: service came back by a restart.
+      if (step !== 'drain') expect(listening).not.toBe(listeningBefore);
       const status = await startCli(['status', '--json'], dir).done;
       const hosts = JSON.parse(status.stdout).hosts as { lock: unknown }[];
       expect(hosts.every((h) => h.lock === null)).toBe(true);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
+import { listenerPid } from '../../scripts/sandbox/hosts.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import {
   brokenSource,
@@ -34,7 +35,9 @@ sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
 
   it('a two-host stop-first deploy: 0 failed requests, both hosts on the new release, old JVM gone before the build', async () => {
     const { dir } = sandboxConfig(state);
-    const before = [await hostView(ip(0)), await hostView(ip(1))];
+    // The old JVM as the host knows it: the process on the app port (the first deploy has no PID file).
+    const listening = [await listenerPid(state.hosts[0]!), await listenerPid(state.hosts[1]!)];
+    expect(listening.every((p) => p! > 1)).toBe(true);
     const { value: run, failed, total } = await underLoad(() => startCli(['run'], dir).done);
     expect(run.stderr).toBe('');
     expect(run.code, run.stdout).toBe(0);
@@ -46,8 +49,9 @@ sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
       const view = await hostView(ip(i));
       expect(view.current).toBe(h.release.to);
       expect(view.health).toBe('200');
-      expect(h.oldPid).toBe(Number(before[i]!.pid) || h.oldPid);
-      expect(await pidAlive(ip(i), h.oldPid!)).toBe(false);
+      expect(h.oldPid).toBe(listening[i]);
+      expect(await pidAlive(ip(i), listening[i]!)).toBe(false);
+      expect(await listenerPid(state.hosts[i]!)).toBe(h.newPid);
       const stop = h.steps.find((s) => s.name === 'stop')!;
       const build = h.steps.find((s) => s.name === 'build')!;
       expect(Date.parse(stop.endedAt)).toBeLessThanOrEqual(Date.parse(build.startedAt));

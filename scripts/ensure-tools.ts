@@ -12,6 +12,9 @@ export const TOOLS: Record<string, string> = {
   '/usr/bin/unshare': 'util-linux',
   '/usr/bin/dash': 'dash',
   '/usr/bin/rsvg-convert': 'librsvg2-bin',
+  // the shells whose completion scripts test/unit/completion.test.ts loads
+  '/usr/bin/zsh': 'zsh',
+  '/usr/bin/fish': 'fish',
 };
 
 const missing = [

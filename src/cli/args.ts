@@ -1,16 +1,36 @@
-// The CLI contract (design.md section 3) as data: every command's options in one table, parsed by
+// The CLI contract (docs/cli.md) as data: every command's options in one table, parsed by
 // node:util parseArgs in strict mode so an unknown flag is a usage error (exit 2), never ignored.
+// The same table drives --help, `deploy help <command>`, did-you-mean and the shell completions.
+// Loaded by bin/deploy.js on any Node (for --help on an old one): node: builtins and type-only
+// imports besides errors.ts, nothing else.
 import { parseArgs } from 'node:util';
+import { closeMatches } from '../config/issues.ts';
 import { UsageError } from '../errors.ts';
 
-type Opt = { type: 'string' | 'boolean'; short?: string; describe: string };
-const config: Opt = { type: 'string', short: 'c', describe: 'config file (default: ./deploy.config.ts)' };
-const json: Opt = { type: 'boolean', describe: 'print one versioned JSON document on stdout' };
+export type Opt = {
+  type: 'string' | 'boolean';
+  short?: string;
+  describe: string;
+  /** What a string option takes, for help and completion: a fixed list, a file, or free text. */
+  value?: readonly string[] | 'file' | 'dir' | 'host' | 'seconds' | 'text';
+};
+type Arg = { name: string; values: readonly string[] };
+type Command = { summary: string; options: Record<string, Opt>; arg?: Arg };
+
+const config: Opt = {
+  type: 'string',
+  short: 'c',
+  describe: 'config file (default: deploy.config.ts here or in a parent directory)',
+  value: 'file',
+};
+const json: Opt = { type: 'boolean', describe: 'print one versioned JSON document on stdout (errors too)' };
 const waitLock: Opt = {
   type: 'string',
   describe: 'queue up to SECONDS behind a running deploy instead of exiting 3 (config: lock.waitSeconds)',
+  value: 'seconds',
 };
-const hosts: Opt = { type: 'string', describe: 'only these hosts, comma-separated names' };
+const hosts: Opt = { type: 'string', describe: 'only these hosts, comma-separated names', value: 'host' };
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 export const COMMANDS = {
   run: {
@@ -20,9 +40,17 @@ export const COMMANDS = {
       json,
       hosts,
       'dry-run': { type: 'boolean', describe: 'print the plan and the commands; change nothing' },
-      strategy: { type: 'string', describe: 'stop-first (default) or build-first' },
+      strategy: {
+        type: 'string',
+        describe: 'stop-first (default) or build-first',
+        value: ['stop-first', 'build-first'],
+      },
       'allow-downtime': { type: 'boolean', describe: 'allow draining the last healthy target' },
-      'report-dir': { type: 'string', describe: 'where report.json, memory.csv/svg and summary.md go' },
+      'report-dir': {
+        type: 'string',
+        describe: 'where report.json, report.html, memory.csv/svg and summary.md go',
+        value: 'dir',
+      },
       yes: { type: 'boolean', short: 'y', describe: 'do not ask for confirmation' },
       'wait-lock': waitLock,
       strict: { type: 'boolean', describe: 'refuse when the memory budget predicts a peak above the limit' },
@@ -36,9 +64,9 @@ export const COMMANDS = {
     summary: 'run the memory sampler alone on one host',
     options: {
       config,
-      host: { type: 'string', describe: 'host name (required)' },
-      duration: { type: 'string', describe: 'seconds to sample (default 60)' },
-      out: { type: 'string', describe: 'write the samples as CSV to this file' },
+      host: { type: 'string', describe: 'host name (required)', value: 'host' },
+      duration: { type: 'string', describe: 'seconds to sample (default 60)', value: 'seconds' },
+      out: { type: 'string', describe: 'write the samples as CSV to this file', value: 'file' },
       json,
     },
   },
@@ -56,61 +84,178 @@ export const COMMANDS = {
   history: { summary: 'past deploys, as recorded on the hosts', options: { config, hosts, json } },
   unlock: { summary: 'remove a stale deploy lock', options: { config, hosts } },
   init: {
-    summary: 'write a starter deploy.config.ts and a GitHub workflow',
-    options: {},
+    summary: 'write a starter deploy.config.ts and a GitHub workflow, ignore deploy-report/',
+    options: {
+      force: { type: 'boolean', describe: 'overwrite deploy.config.ts and the workflow if they exist' },
+      'no-workflow': { type: 'boolean', describe: 'write deploy.config.ts only, no GitHub workflow' },
+    },
   },
-} as const satisfies Record<string, { summary: string; options: Record<string, Opt> }>;
+  completion: {
+    summary: 'print the shell completion script (bash, zsh or fish)',
+    options: {},
+    arg: { name: 'shell', values: SHELLS },
+  },
+  help: { summary: 'help for a command', options: {}, arg: { name: 'command', values: [] } },
+} as const satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof COMMANDS;
-export type ParsedArgs = { command: CommandName; values: Record<string, string | boolean | undefined> };
+export type Values = Record<string, string | boolean | undefined>;
+export type ParsedArgs = { command: CommandName; values: Values; arg?: string };
+export type Parsed = ParsedArgs | { help: string } | { version: true };
 
-export function parseCli(argv: string[]): ParsedArgs | { help: string } | { version: true } {
-  const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help')
-    return { help: usage() };
-  if (first === '--version' || first === '-v') return { version: true };
-  if (!(first in COMMANDS)) throw new UsageError(`unknown command '${first}'\n\n${usage()}`);
-  const command = first as CommandName;
-  if (rest.includes('--help') || rest.includes('-h')) return { help: commandUsage(command) };
-  const options = Object.fromEntries(
-    Object.entries(COMMANDS[command].options).map(([k, o]) => [
-      k,
-      { type: o.type, ...('short' in o ? { short: o.short } : {}) },
-    ]),
-  );
-  try {
-    const { values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: true });
-    if (positionals.length > 0)
-      throw new UsageError(
-        `unexpected argument '${positionals[0]}' for 'deploy ${command}'\n\n${commandUsage(command)}`,
-      );
-    return { command, values: values as ParsedArgs['values'] };
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${(error as Error).message}\n\n${commandUsage(command)}`);
-  }
+const NAMES = Object.keys(COMMANDS) as CommandName[];
+/** Options that may also stand before the command (`deploy -c x plan`, `deploy --json status`). */
+const GLOBAL_VALUE = new Set(['-c', '--config']);
+const GLOBAL_FLAG = new Set(['--json', '--help', '-h', '--version', '-v']);
+
+/** Whether argv asks for JSON output, even when it does not parse: errors then go out as JSON. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
+export function parseCli(argv: string[]): Parsed {
+  const { global, command, rest } = splitGlobal(argv);
+  if (global.includes('--version') || global.includes('-v')) return { version: true };
+  const help = global.includes('--help') || global.includes('-h');
+  if (command === undefined) {
+    if (help || global.length === 0) return { help: usage() };
+    throw new UsageError(`no command after '${global.join(' ')}'. Run \`deploy --help\` for the commands.`);
+  }
+  const name = commandName(command);
+  if (name === 'help') return { help: helpFor(rest) };
+  if (help || rest.includes('--help') || rest.includes('-h')) return { help: commandUsage(name) };
+  const options = global.filter((g) => !GLOBAL_FLAG.has(g) || g === '--json');
+  return parseCommand(name, [...options, ...rest]);
+}
+
+function splitGlobal(argv: string[]): { global: string[]; command?: string; rest: string[] } {
+  const global: string[] = [];
+  let i = 0;
+  for (; i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--'; i++) {
+    const a = argv[i]!;
+    if (GLOBAL_VALUE.has(a)) {
+      if (argv[i + 1] === undefined) throw new UsageError(`option '${a}' needs a value (a config file)`);
+      global.push(a, argv[++i]!);
+    } else if (GLOBAL_FLAG.has(a) || a.startsWith('--config=') || /^-c./.test(a)) global.push(a);
+    else {
+      const close = closeMatches(a, ['--config', '--json', '--help', '--version'], true);
+      throw new UsageError(
+        `unknown option '${a}' before the command${close.length ? ` (did you mean ${quoted(close)}?)` : ''}; ` +
+          'only --config/-c, --json, --help and --version may come before it. Run `deploy --help`.',
+      );
+    }
+  }
+  if (argv[i] === '--') i++;
+  return { global, command: argv[i], rest: argv.slice(i + 1) };
+}
+
+function commandName(word: string): CommandName {
+  if (Object.hasOwn(COMMANDS, word)) return word as CommandName;
+  const close = closeMatches(word, NAMES, true);
+  if (close.length > 0)
+    throw new UsageError(
+      `unknown command '${word}' (did you mean ${quoted(close)}?). Run \`deploy --help\` for all commands.`,
+    );
+  throw new UsageError(`unknown command '${word}'\n\n${usage()}`);
+}
+
+function helpFor(rest: string[]): string {
+  const [word, extra] = rest.filter((r) => r !== '--help' && r !== '-h');
+  if (extra !== undefined) throw new UsageError(`deploy help takes one command, got '${rest.join(' ')}'`);
+  return word === undefined ? usage() : commandUsage(commandName(word));
+}
+
+function parseCommand(command: CommandName, args: string[]): ParsedArgs {
+  const spec: Command = COMMANDS[command];
+  const options = Object.fromEntries(
+    Object.entries(spec.options).map(([k, o]) => [
+      k,
+      { type: o.type, ...(o.short ? { short: o.short } : {}) },
+    ]),
+  );
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true }) as typeof parsed;
+  } catch (error) {
+    throw new UsageError(optionError(command, error as Error & { code?: string }));
+  }
+  const [first, ...more] = parsed.positionals;
+  const arg = spec.arg;
+  const unexpected = arg ? more[0] : first;
+  if (unexpected !== undefined)
+    throw new UsageError(
+      `unexpected argument '${unexpected}' for 'deploy ${command}'\n\n${commandUsage(command)}`,
+    );
+  if (arg) {
+    if (first === undefined)
+      throw new UsageError(`deploy ${command} needs a ${arg.name}: ${arg.values.join(', ')}`);
+    if (!arg.values.includes(first)) {
+      const close = closeMatches(first, arg.values, true);
+      throw new UsageError(
+        `unknown ${arg.name} '${first}' for 'deploy ${command}'` +
+          (close.length ? ` (did you mean ${quoted(close)}?)` : `; one of ${arg.values.join(', ')}`),
+      );
+    }
+    return { command, values: parsed.values, arg: first };
+  }
+  return { command, values: parsed.values };
+}
+
+/** parseArgs' errors, in our words: which option, which command, and the likely one. */
+function optionError(command: CommandName, error: Error & { code?: string }): string {
+  const flags = Object.entries(COMMANDS[command].options as Record<string, Opt>).flatMap(([k, o]) => [
+    `--${k}`,
+    ...(o.short ? [`-${o.short}`] : []),
+  ]);
+  const name = /'(-[^',\s]*)/.exec(error.message)?.[1] ?? '';
+  const all = flags.filter((f) => f.startsWith('--'));
+  const see = `Run \`deploy ${command} --help\` for its options.`;
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const close = closeMatches(name, all, true);
+    if (close.length > 0)
+      return `unknown option '${name}' for 'deploy ${command}' (did you mean ${quoted(close)}?). ${see}`;
+    return `unknown option '${name}' for 'deploy ${command}'; ${all.length ? `its options: ${all.join(', ')}` : 'it takes no options'}. ${see}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const long = /(--[\w-]+)/.exec(error.message)?.[1] ?? name;
+    if (/argument missing/.test(error.message)) return `option '${long}' needs a value. ${see}`;
+    return `option '${long}' takes no value. ${see}`;
+  }
+  return `${error.message}\n\n${commandUsage(command)}`;
+}
+
+const quoted = (words: readonly string[]) => words.map((w) => `'${w}'`).join(' or ');
+
 export function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const width = Math.max(...NAMES.map((c) => c.length));
   return [
-    'Usage: deploy <command> [options]',
+    'Usage: deploy [--config FILE] [--json] <command> [options]',
     '',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...NAMES.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name].summary}`),
     '',
-    'Run `deploy <command> --help` for its options. Exit codes: 0 deployed · 1 failed, rolled back · 2 bad config or usage · 3 lock held · 4 rollback failed · 70 internal error.',
+    'Run `deploy help <command>` (or `deploy <command> --help`) for its options; --version prints the version.',
+    'Exit codes: 0 deployed · 1 failed, rolled back · 2 bad config or usage · 3 lock held · 4 rollback failed · 70 internal error.',
   ].join('\n');
 }
 
 export function commandUsage(command: CommandName): string {
-  const entries = Object.entries(COMMANDS[command].options) as [string, Opt][];
+  const spec: Command = COMMANDS[command];
+  const entries = Object.entries(spec.options);
   const flag = ([k, o]: [string, Opt]) =>
-    `${o.short ? `-${o.short}, ` : ''}--${k}${o.type === 'string' ? ' <value>' : ''}`;
-  const width = Math.max(...entries.map((e) => flag(e).length));
+    `${o.short ? `-${o.short}, ` : ''}--${k}${o.type === 'string' ? ` <${placeholder(o)}>` : ''}`;
+  const width = Math.max(0, ...entries.map((e) => flag(e).length));
+  const arg = spec.arg ? ` <${spec.arg.name}>` : '';
+  const argLine = spec.arg?.values.length ? [`  <${spec.arg.name}>: ${spec.arg.values.join(', ')}`] : [];
   return [
-    `Usage: deploy ${command} [options]`,
-    `  ${COMMANDS[command].summary}`,
-    '',
+    `Usage: deploy ${command}${arg}${entries.length ? ' [options]' : ''}`,
+    `  ${spec.summary}`,
+    ...argLine,
+    ...(entries.length ? [''] : []),
     ...entries.map((e) => `  ${flag(e).padEnd(width)}  ${e[1].describe}`),
   ].join('\n');
+}
+
+function placeholder(o: Opt): string {
+  return Array.isArray(o.value) ? o.value.join('|') : typeof o.value === 'string' ? o.value : 'value';
 }

@@ -1,15 +1,16 @@
 // The composition root and the only error boundary: argv -> command -> exit code.
 import { readFileSync } from 'node:fs';
-import { EXIT, ExitError } from '../errors.ts';
+import { dirname, relative, resolve } from 'node:path';
+import { ConfigError, EXIT, ExitError, UsageError } from '../errors.ts';
 import { failureAnnotations, failureTitle } from '../render/github.ts';
 import { appendRefusalSummary } from '../report/github-summary.ts';
-import { parseCli } from './args.ts';
+import { type ParsedArgs, parseCli, wantsJson } from './args.ts';
 import type { Io } from './io.ts';
 import { processIo } from './io.ts';
+import { nodeVersionProblem } from './node-version.ts';
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   try {
-    checkNodeVersion();
     const parsed = parseCli(argv);
     if ('help' in parsed) {
       io.stdout.write(`${parsed.help}\n`);
@@ -19,51 +20,96 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stdout.write(`${packageVersion()}\n`);
       return EXIT.deployed;
     }
-    switch (parsed.command) {
-      case 'plan':
-        return await (await import('./commands/plan.ts')).planCommand(parsed.values, io);
-      case 'run':
-        return await (await import('./commands/run.ts')).runCommand(parsed.values, io);
-      case 'sample':
-        return await (await import('./commands/sample.ts')).sampleCommand(parsed.values, io);
-      case 'status':
-        return await (await import('./commands/hosts-info.ts')).statusCommand(parsed.values, io);
-      case 'history':
-        return await (await import('./commands/hosts-info.ts')).historyCommand(parsed.values, io);
-      case 'unlock':
-        return await (await import('./commands/hosts-info.ts')).unlockCommand(parsed.values, io);
-      case 'rollback':
-        return await (await import('./commands/rollback.ts')).rollbackCommand(parsed.values, io);
-      case 'init':
-        return await (await import('./commands/init.ts')).initCommand(parsed.values, io);
-      default:
-        io.stderr.write(`deploy ${parsed.command}: not available yet in this version\n`);
-        return EXIT.usage;
-    }
+    const tooOld = nodeVersionProblem(process.versions.node);
+    if (tooOld) throw new UsageError(tooOld);
+    return await dispatch(parsed, await atConfigRoot(parsed, io));
   } catch (error) {
-    if (error instanceof ExitError) {
-      io.stderr.write(`error: ${error.message}\n`);
-      if (io.env.GITHUB_ACTIONS === 'true') {
-        const where = { cwd: io.cwd, workspace: io.env.GITHUB_WORKSPACE ?? io.cwd };
-        for (const line of failureAnnotations(error, where)) io.stderr.write(`${line}\n`);
-        appendRefusalSummary(io.env, failureTitle(error.exitCode), error.message);
-      }
-      return error.exitCode;
-    }
-    io.stderr.write(
-      `internal error: ${(error as Error)?.stack ?? String(error)}\nThis is a bug in handoff: please report it with the command you ran.\n`,
-    );
-    return EXIT.internal;
+    return fail(error, io, wantsJson(argv));
   }
 }
 
-function checkNodeVersion(): void {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  if (major < 22 || (major === 22 && minor < 18))
-    throw new ExitError(
-      EXIT.usage,
-      `handoff needs Node >= 22.18 (this is ${process.versions.node}): it loads deploy.config.ts with Node's own TypeScript support`,
-    );
+async function dispatch(parsed: ParsedArgs, io: Io): Promise<number> {
+  switch (parsed.command) {
+    case 'plan':
+      return await (await import('./commands/plan.ts')).planCommand(parsed.values, io);
+    case 'run':
+      return await (await import('./commands/run.ts')).runCommand(parsed.values, io);
+    case 'sample':
+      return await (await import('./commands/sample.ts')).sampleCommand(parsed.values, io);
+    case 'status':
+      return await (await import('./commands/hosts-info.ts')).statusCommand(parsed.values, io);
+    case 'history':
+      return await (await import('./commands/hosts-info.ts')).historyCommand(parsed.values, io);
+    case 'unlock':
+      return await (await import('./commands/hosts-info.ts')).unlockCommand(parsed.values, io);
+    case 'rollback':
+      return await (await import('./commands/rollback.ts')).rollbackCommand(parsed.values, io);
+    case 'init':
+      return await (await import('./commands/init.ts')).initCommand(parsed.values, io);
+    case 'completion':
+      io.stdout.write((await import('./completion.ts')).completionScript(parsed.arg as 'bash'));
+      return EXIT.deployed;
+    default:
+      io.stderr.write(`deploy ${parsed.command}: not available yet in this version\n`);
+      return EXIT.usage;
+  }
+}
+
+const TAKES_CONFIG = new Set(['run', 'plan', 'sample', 'rollback', 'status', 'history', 'unlock']);
+
+/**
+ * Run from a subdirectory, a command uses the config found in a parent (config/load.ts,
+ * discoverConfig) and runs from the config's directory, as it would there: relative paths in the
+ * config mean the same wherever it is run from. Paths given on the command line stay relative to
+ * where they were typed.
+ */
+async function atConfigRoot(parsed: ParsedArgs, io: Io): Promise<Io> {
+  if (!TAKES_CONFIG.has(parsed.command) || parsed.values.config !== undefined) return io;
+  const { discoverConfig } = await import('../config/load.ts');
+  const file = discoverConfig(io.cwd);
+  if (!file || dirname(file) === resolve(io.cwd)) return io;
+  for (const key of ['report-dir', 'out'])
+    if (typeof parsed.values[key] === 'string') parsed.values[key] = resolve(io.cwd, parsed.values[key]);
+  io.stderr.write(`using ${relative(io.cwd, file)} (paths are relative to ${dirname(file)})\n`);
+  return { ...io, cwd: dirname(file) };
+}
+
+/** The one error boundary: a message on stderr, under --json also one JSON document on stdout. */
+function fail(error: unknown, io: Io, json: boolean): number {
+  if (error instanceof ExitError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    if (json) writeJsonError(io, error.exitCode, error);
+    if (io.env.GITHUB_ACTIONS === 'true') {
+      const where = { cwd: io.cwd, workspace: io.env.GITHUB_WORKSPACE ?? io.cwd };
+      for (const line of failureAnnotations(error, where)) io.stderr.write(`${line}\n`);
+      appendRefusalSummary(io.env, failureTitle(error.exitCode), error.message);
+    }
+    return error.exitCode;
+  }
+  io.stderr.write(
+    `internal error: ${(error as Error)?.stack ?? String(error)}\nThis is a bug in handoff: please report it with the command you ran.\n`,
+  );
+  if (json) writeJsonError(io, EXIT.internal, error);
+  return EXIT.internal;
+}
+
+const KIND: Record<number, string> = {
+  [EXIT.failed]: 'failed',
+  [EXIT.usage]: 'usage',
+  [EXIT.locked]: 'locked',
+  [EXIT.rollbackFailed]: 'rollback-failed',
+  [EXIT.internal]: 'internal',
+};
+
+/** docs/cli.md, "Errors under --json": `{ version, error: { kind, message, issues? }, exitCode }`. */
+function writeJsonError(io: Io, exitCode: number, error: unknown): void {
+  const kind = error instanceof ConfigError ? 'config' : (KIND[exitCode] ?? 'failed');
+  // A usage error's first paragraph is the error; the usage text after it is for people.
+  const message = (error instanceof Error ? error.message : String(error)).split('\n\n')[0];
+  const issues = error instanceof ConfigError ? { file: error.file, issues: error.issues } : {};
+  io.stdout.write(
+    `${JSON.stringify({ version: 1, error: { kind, message, ...issues }, exitCode }, null, 2)}\n`,
+  );
 }
 
 function packageVersion(): string {

@@ -156,9 +156,20 @@ function describeValue(value: unknown, sized = false): string {
 }
 
 function suggest(key: string, known: string[]): string {
-  const close = known.filter((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2);
+  const close = closeMatches(key, known);
   if (close.length > 0) return `did you mean ${close.map((k) => `'${k}'`).join(' or ')}?`;
   return 'remove it or check its spelling against the configuration reference';
+}
+
+/**
+ * The known words within two edits of `word` (case-insensitive): config keys, CLI commands and
+ * flags. `nearest`: only those at the smallest distance ('pln' is 'plan', not also 'run').
+ */
+export function closeMatches(word: string, known: readonly string[], nearest = false): string[] {
+  const scored = known.map((k) => ({ k, d: distance(k.toLowerCase(), word.toLowerCase()) }));
+  const close = scored.filter((s) => s.d <= 2);
+  const best = Math.min(...close.map((s) => s.d));
+  return close.filter((s) => !nearest || s.d === best).map((s) => s.k);
 }
 
 function distance(a: string, b: string): number {

@@ -1,8 +1,9 @@
 // Loads deploy.config.ts with Node's own TypeScript support (type stripping, Node >= 22.18):
 // no bundler, no loader hook. Every way a file can be wrong becomes a ConfigError naming the file.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { config as zodConfig } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { ConfigIssue } from './issues.ts';
 import type { DeployConfig } from './schema.ts';
@@ -14,6 +15,10 @@ export const CONFIG_NAMES = [
   'deploy.config.js',
   'deploy.config.mjs',
 ];
+
+// A CLI run parses one config once: zod's JIT (new Function per object schema) costs more to
+// compile than it saves on a single parse, and is off in CSP-like sandboxes anyway.
+zodConfig({ jitless: true });
 
 export type LoadedConfig = { file: string; config: DeployConfig; warnings: ConfigIssue[] };
 
@@ -30,17 +35,43 @@ export function findConfigFile(cwd: string, explicit?: string): string {
       ]);
     return file;
   }
-  for (const name of CONFIG_NAMES) {
-    const file = resolve(cwd, name);
-    if (existsSync(file)) return file;
-  }
+  const found = discoverConfig(cwd);
+  if (found) return found;
+  const top = searchedDirs(cwd).at(-1);
   throw new ConfigError('deploy.config.ts', [
     {
       path: '(file)',
-      message: `no ${CONFIG_NAMES.join(', ')} in ${cwd}`,
+      message: `no ${CONFIG_NAMES.join(', ')} in ${cwd}${top === cwd ? '' : ` or a parent up to ${top}`}`,
       hint: 'run `deploy init`, or pass --config FILE',
     },
   ]);
+}
+
+/**
+ * The config a command run in `cwd` uses: the first directory, from `cwd` upwards, that has one
+ * (as git and eslint look for theirs), so `deploy plan` works from any subdirectory of the app.
+ */
+export function discoverConfig(cwd: string): string | undefined {
+  for (const dir of searchedDirs(cwd))
+    for (const name of CONFIG_NAMES) {
+      const file = join(dir, name);
+      if (existsSync(file)) return file;
+    }
+  return undefined;
+}
+
+/**
+ * `cwd` and its parents, up to the repository root (the first directory holding `.git`, a
+ * directory or, in worktrees and submodules, a file) or else the filesystem root. The search stops
+ * at the repository root because a config above it belongs to no file of this repository: a
+ * deploy.config.ts in a home directory must not deploy whatever repository one happens to be in.
+ */
+function searchedDirs(cwd: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    dirs.push(dir);
+    if (existsSync(join(dir, '.git')) || dirname(dir) === dir) return dirs;
+  }
 }
 
 export async function loadConfig(options: { cwd: string; file?: string }): Promise<LoadedConfig> {
@@ -54,8 +85,11 @@ export async function loadConfig(options: { cwd: string; file?: string }): Promi
 async function importConfig(file: string): Promise<unknown> {
   let mod: { default?: unknown };
   try {
-    // A query string defeats the module cache, so a long-lived process sees edits.
-    mod = await import(`${pathToFileURL(file).href}?t=${Date.now()}`);
+    // The query changes with the file, so a long-lived process (the tests) sees edits, while an
+    // unchanged file keeps its URL and Node's compile cache (enabled by bin/deploy.js) keeps its
+    // type-stripped code between runs: the TypeScript transform is most of a cold start.
+    const { mtimeMs, size } = statSync(file);
+    mod = await import(`${pathToFileURL(file).href}?v=${mtimeMs}-${size}`);
   } catch (error) {
     throw new ConfigError(file, [describeImportError(error)]);
   }

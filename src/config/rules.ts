@@ -36,12 +36,8 @@ export const healthCheckWithinAwsRanges: Rule = ({ config, warnings }) => {
 
 export const oneLoadBalancerSource: Rule = ({ config, errors }) => {
   const lb = config.loadBalancer;
-  if (lb.targetGroup && lb.healthCheck)
-    errors.push({
-      path: 'loadBalancer',
-      message: 'give either targetGroup (read from AWS) or healthCheck (offline), not both',
-      hint: 'with a targetGroup the health check is read from AWS; remove healthCheck',
-    });
+  // Both together is fine: with a targetGroup, healthCheck is what `plan` falls back on when AWS
+  // cannot be asked (labelled in the plan); `run` always reads the target group.
   if (!lb.targetGroup && !lb.healthCheck)
     errors.push({
       path: 'loadBalancer.healthCheck',

@@ -45,7 +45,9 @@ const healthCheck = z
     unhealthyThreshold: threshold('UnhealthyThresholdCount (2-10).'),
     healthyThreshold: threshold('HealthyThresholdCount (2-10).'),
   })
-  .describe("The target group's health check, when it is not read from AWS.");
+  .describe(
+    "The target group's health check: used when there is no targetGroup, and by `plan` when AWS cannot be asked (no credentials, no network; labelled in the plan). `run` always reads the target group.",
+  );
 
 const loadBalancer = z
   .strictObject({
@@ -67,10 +69,10 @@ const loadBalancer = z
       .min(0)
       .max(3600)
       .default(300)
-      .describe('deregistration_delay.timeout_seconds, when not read from AWS.'),
+      .describe('deregistration_delay.timeout_seconds, when not read from AWS (as healthCheck).'),
   })
   .describe(
-    'Either { targetGroup, region } read from AWS, or an offline { healthCheck, deregistrationDelaySeconds }.',
+    '{ targetGroup, region } read from AWS, or an offline { healthCheck, deregistrationDelaySeconds }; both: AWS, with the offline numbers as the fallback of plan.',
   );
 
 const common = {

@@ -38,7 +38,7 @@ export async function gatherFacts(
   opts: GatherOptions,
 ): Promise<Facts> {
   const lb = config.loadBalancer;
-  if (lb.healthCheck)
+  if (!lb.targetGroup && lb.healthCheck)
     return {
       hosts: hosts.map((h) => h.name),
       healthCheck: { ...lb.healthCheck, source: 'config' },

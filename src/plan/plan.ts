@@ -32,6 +32,8 @@ export type Plan = {
   healthCheck: HealthCheck & { source: Source };
   /** Present when numbers were read from AWS: where they came from. */
   targetGroup?: { name: string; arn: string };
+  /** Present when AWS could not be asked and `plan` used the config's numbers for this target group. */
+  awsFallback?: { targetGroup: string; reason: string };
   drain: {
     mode: 'termination' | 'deregister';
     model: UnhealthyWindow['model'] | 'deregistration';

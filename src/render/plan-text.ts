@@ -9,10 +9,22 @@ export function renderPlanText(plan: Plan): string {
   const t = drain.terms;
   const lines: string[] = [];
   // Numbers read from AWS name the group they came from, so a reader can check it in the console.
+  const fallback = plan.awsFallback;
   const source = (s: string) =>
-    s === 'aws' && plan.targetGroup ? `source: aws, target group ${plan.targetGroup.name}` : `source: ${s}`;
+    s === 'aws' && plan.targetGroup
+      ? `source: aws, target group ${plan.targetGroup.name}`
+      : s === 'config' && fallback
+        ? `source: config, OFFLINE FALLBACK for target group ${fallback.targetGroup}`
+        : `source: ${s}`;
   lines.push(
     `handoff plan · app ${plan.app} · ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} · strategy ${plan.strategy} · drain ${drain.mode}`,
+    ...(fallback
+      ? [
+          '',
+          `AWS could not be asked (${fallback.reason}).`,
+          `Planned with the config's loadBalancer numbers instead of target group ${fallback.targetGroup}'s; \`deploy run\` reads the group and stops if it cannot.`,
+        ]
+      : []),
     '',
     `Health check (${source(hc.source)})`,
     `  interval I = ${n(t.I)} s · timeout T = ${n(t.T)} s · unhealthy threshold N = ${t.N} · healthy threshold H = ${t.H}`,

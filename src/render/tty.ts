@@ -1,11 +1,13 @@
 // A TTY: the plain lines, plus one live status line (step, elapsed, what it waits for) redrawn
-// in place. Colour only when NO_COLOR is unset.
+// in place. Colour only when NO_COLOR is unset. TERM=dumb (Emacs shells, some CI consoles) cannot
+// move the cursor or paint, so it gets the plain lines and nothing else.
 import pc from 'picocolors';
 import type { DeployEvent } from '../engine/events.ts';
-import { plainLine } from './plain.ts';
+import { plainLine, plainRenderer } from './plain.ts';
 
 export function ttyRenderer(out: NodeJS.WritableStream, env: NodeJS.ProcessEnv): (e: DeployEvent) => void {
-  const color = !env.NO_COLOR && env.TERM !== 'dumb';
+  if (env.TERM === 'dumb') return plainRenderer(out);
+  const color = !env.NO_COLOR;
   const paint = (ok: boolean | undefined, s: string) =>
     !color ? s : ok === false ? pc.red(s) : ok ? pc.green(s) : s;
   let live = '';

@@ -40,11 +40,16 @@ export default defineConfig({
     { name: 'web-2', host: '10.0.2.10', port: 22, user: 'ec2-user', instanceId: 'i-0fedcba9876543210', privateKeyPath: sshKey },
   ],
 
-  // Example: the health check and deregistration delay are read from this target group.
-  // Without AWS access, give them instead (as the target group has them):
-  //   healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
-  //   deregistrationDelaySeconds: 300,
-  loadBalancer: { targetGroup: 'my-app-tg', region: 'eu-west-1' },
+  // Example: \`run\` reads the health check and the deregistration delay from this target group.
+  // healthCheck and deregistrationDelaySeconds are what \`plan\` uses when AWS cannot be asked (no
+  // credentials, no network), labelled as such: copy them from the target group (these are examples).
+  // Without a targetGroup they are the only source (drain mode 'termination' only).
+  loadBalancer: {
+    targetGroup: 'my-app-tg',
+    region: 'eu-west-1',
+    healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
+    deregistrationDelaySeconds: 300,
+  },
 
   // 'termination': POST the path so /health fails, wait out the computed window, then stop.
   // 'deregister': DeregisterTargets (needs instanceId on every host), wait until nothing is in flight.

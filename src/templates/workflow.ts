@@ -3,6 +3,17 @@
 // read them as interpolations.
 const gh = (expr: string) => `\${{ ${expr} }}`;
 
+/**
+ * Each action at a commit, with its release in a comment: the current majors, all on the Node 24
+ * runtime (GitHub retired Node 20 for actions). Each SHA is the commit its release tag points to.
+ */
+export const ACTIONS = {
+  checkout: '3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1',
+  setupNode: '820762786026740c76f36085b0efc47a31fe5020 # v7.0.0',
+  awsCredentials: 'e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3',
+  uploadArtifact: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0',
+} as const;
+
 export function workflowTemplate(): string {
   return String.raw`# Deploys with handoff: one host at a time, traffic drained before its JVM is stopped.
 # Written by deploy init. Before the first run, set in Settings > Secrets and variables > Actions:
@@ -30,30 +41,35 @@ jobs:
     runs-on: ubuntu-latest
     environment: production
     # One deploy per environment at a time. Never cancel a running deploy for a newer push: a
-    # cancelled job can stop between drain and admit. The newer push waits its turn instead.
+    # cancelled job can stop between drain and admit. By default GitHub keeps one pending run per
+    # group and cancels it when a newer one arrives; queue: max keeps up to 100 waiting, run in
+    # order (GitHub Actions, May 2026; where it is not supported, drop the line and expect that).
     concurrency:
       group: deploy-production
       cancel-in-progress: false
-    timeout-minutes: 120
+      queue: max
+    timeout-minutes: 60
     steps:
-      - uses: actions/checkout@v4
+      # Actions are pinned to a commit (the tag in the comment), as GitHub's hardening guide advises:
+      # a tag can be moved, a commit cannot. Dependabot (github-actions) updates SHA and comment together.
+      - uses: actions/checkout@${ACTIONS.checkout}
 
-      - uses: actions/setup-node@v4
+      - uses: actions/setup-node@${ACTIONS.setupNode}
         with:
           node-version: 24
           cache: npm
 
       - run: npm ci
 
-      - uses: aws-actions/configure-aws-credentials@v6.2.3
+      - uses: aws-actions/configure-aws-credentials@${ACTIONS.awsCredentials}
         with:
           role-to-assume: ${gh('vars.AWS_ROLE_ARN')}
           aws-region: ${gh('vars.AWS_REGION')}
           # These credentials are never refreshed: a deploy that outlives them fails half-way.
-          # Per host a deploy takes the drain wait + stop grace + build + boot + settle (in
-          # deregister mode up to the deregistration delay, 300 s by default); npx --no-install handoff plan
-          # prints the total. Keep this well above it; the role's MaxSessionDuration must allow it.
-          role-duration-seconds: 7200
+          # 3600 s is IAM's default maximum session; a longer value fails on a default role. If
+          # \`npx --no-install handoff plan\` prints a total near an hour, raise the role's
+          # MaxSessionDuration first, then this.
+          role-duration-seconds: 3600
 
       # known_hosts comes from a secret, not from ssh-keyscan here: a scan at deploy time trusts
       # whatever answers on the network, which is exactly what host-key checking guards against.
@@ -76,9 +92,9 @@ jobs:
 
       - run: npx --no-install handoff run --yes
 
-      # The report (report.json, events, memory.csv/svg, summary.md) also when the deploy failed:
+      # The report (report.html, report.json, events, memory.csv/svg, summary.md) also when the deploy failed:
       # that is when it is needed most.
-      - uses: actions/upload-artifact@v4
+      - uses: actions/upload-artifact@${ACTIONS.uploadArtifact}
         if: always()
         with:
           name: deploy-report-${gh('github.run_id')}-${gh('github.run_attempt')}

@@ -33,9 +33,16 @@ export function edit(config: Record<string, unknown>, path: string, value: unkno
 
 const root = join(import.meta.dirname, '..', '.tmp');
 
+/**
+ * A fresh directory under test/.tmp that is its own repository root (an empty .git, which git
+ * itself skips as invalid): config discovery stops there instead of finding this repository's
+ * deploy.config.ts.
+ */
 export function tempDir(): string {
   mkdirSync(root, { recursive: true });
-  return mkdtempSync(join(root, 'cfg-'));
+  const dir = mkdtempSync(join(root, 'cfg-'));
+  mkdirSync(join(dir, '.git'));
+  return dir;
 }
 
 export function writeConfig(

@@ -44,11 +44,6 @@ const cases: [string, Record<string, unknown> | string, RegExp][] = [
     /hosts\[1\]\.name: 'a' is also the name of hosts\[0\]/,
   ],
   [
-    'target group and offline health check',
-    edit(base, 'loadBalancer.targetGroup', 'tg'),
-    /loadBalancer: give either targetGroup/,
-  ],
-  [
     'no load balancer source',
     edit(base, 'loadBalancer', {}),
     /loadBalancer\.healthCheck: required when loadBalancer\.targetGroup is not set/,
@@ -140,7 +135,7 @@ describe('bad configs exit 2 with the key path', () => {
 describe('usage errors exit 2', () => {
   it.each([
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['plan', '--jsn'], /Unknown option '--jsn'/],
+    [['plan', '--jsn'], /unknown option '--jsn'/],
     [['run', 'extra'], /unexpected argument 'extra'/],
     [['run', '--dry-run', '--strategy', 'yolo'], /--strategy must be stop-first or build-first/],
     [['plan', '--config'], /--config/],

@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { validateConfig } from '../../src/config/validate.ts';
+import { runCli } from '../helpers/cli.ts';
 import { captureIo, tempDir } from '../helpers/config.ts';
 
 type Step = {
@@ -24,9 +25,9 @@ type Workflow = {
   jobs: Record<string, { environment: string; concurrency: Record<string, unknown>; steps: Step[] }>;
 };
 
-async function init(dir: string) {
+async function init(dir: string, ...flags: string[]) {
   const io = captureIo(dir);
-  const code = await main(['init'], io);
+  const code = await main(['init', ...flags], io);
   return { code, out: io.out(), err: io.err() };
 }
 
@@ -48,17 +49,23 @@ describe('deploy init: the workflow', () => {
     expect(wf.on.push).toEqual({ branches: ['main'] });
     expect(wf.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
     expect(job.environment).toBe('production');
-    expect(job.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
-    expect(job.steps[0]?.uses).toBe('actions/checkout@v4');
+    // queue: max keeps every pending deploy (GitHub keeps one pending run per group without it)
+    expect(job.concurrency).toEqual({
+      group: 'deploy-production',
+      'cancel-in-progress': false,
+      queue: 'max',
+    });
+    expect(job.steps[0]?.uses).toMatch(/^actions\/checkout@[0-9a-f]{40}$/);
     expect(step('actions/setup-node@')?.with?.['node-version']).toBe(24);
     expect(job.steps.some((s) => s.run === 'npm ci')).toBe(true);
     const aws = step('aws-actions/configure-aws-credentials@')?.with;
     expect(aws?.['role-to-assume']).toMatch(/^\$\{\{ (vars|secrets)\.\w+ \}\}$/);
     expect(aws?.['aws-region']).toBeTruthy();
-    expect(aws?.['role-duration-seconds']).toBeGreaterThan(3600); // the 1 h default is too short
+    // IAM's default MaxSessionDuration is 3600 s: more fails the first run on a default role
+    expect(aws?.['role-duration-seconds']).toBeLessThanOrEqual(3600);
     const deployIndex = job.steps.findIndex((s) => s.run === 'npx --no-install handoff run --yes');
     expect(deployIndex).toBeGreaterThan(job.steps.indexOf(step('aws-actions/configure-aws-credentials@')!));
-    const upload = step('actions/upload-artifact@v4');
+    const upload = step('actions/upload-artifact@');
     expect(upload?.if).toBe('always()');
     expect(upload?.with?.path).toBe(`${configSchema.shape.report.parse({}).dir}/`);
     expect(job.steps.indexOf(upload!)).toBeGreaterThan(deployIndex);
@@ -109,12 +116,39 @@ describe('deploy init: the workflow', () => {
   });
 });
 
+describe('deploy init: the workflow pins', () => {
+  it('every action at a full commit SHA with its release in a comment, at a Node 24 major', async () => {
+    const { text } = await initialized();
+    const uses = text.split('\n').filter((l) => /^\s*- uses: /.test(l));
+    expect(uses.map((l) => l.replace(/@.*/, '').trim())).toEqual([
+      '- uses: actions/checkout',
+      '- uses: actions/setup-node',
+      '- uses: aws-actions/configure-aws-credentials',
+      '- uses: actions/upload-artifact',
+    ]);
+    // the first majors on the node24 runtime: checkout and setup-node v5, upload-artifact v6,
+    // configure-aws-credentials v5 (GitHub retired the Node 20 runtime on its runners)
+    const floor: Record<string, number> = {
+      'actions/checkout': 5,
+      'actions/setup-node': 5,
+      'actions/upload-artifact': 6,
+      'aws-actions/configure-aws-credentials': 5,
+    };
+    for (const line of uses) {
+      const m = /- uses: ([\w-]+\/[\w-]+)@([0-9a-f]{40}) # v(\d+)\.\d+\.\d+$/.exec(line);
+      expect(m, line).not.toBeNull();
+      expect(Number(m![3]), line).toBeGreaterThanOrEqual(floor[m![1]!]!);
+    }
+    expect(text).not.toMatch(/queueing|waits its turn/); // no promise GitHub does not keep by default
+  });
+});
+
 describe('deploy init: the config', () => {
   it('loads, has every section with a comment, and its values are the schema defaults', async () => {
     const { dir } = await initialized();
     const text = readFileSync(join(dir, 'deploy.config.ts'), 'utf8');
     for (const key of Object.keys(configSchema.shape)) expect(text).toMatch(new RegExp(`^  ${key}: `, 'm'));
-    expect(text).toContain("loadBalancer: { targetGroup: 'my-app-tg'");
+    expect(text).toMatch(/loadBalancer: \{\n\s+targetGroup: 'my-app-tg'/);
     const { config, warnings } = await loadConfig({ cwd: dir });
     expect(warnings).toEqual([]);
     const minimal = validateConfig({
@@ -135,6 +169,7 @@ describe('deploy init: never overwrites', () => {
     const again = await init(dir);
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/deploy\.config\.ts and \.github\/workflows\/deploy\.yml already exist/);
+    expect(again.err).toMatch(/--force/);
     expect(readFileSync(configFile, 'utf8')).toBe('// mine\n');
   });
 
@@ -156,10 +191,132 @@ describe('deploy init: never overwrites', () => {
     expect(r.err).toMatch(/deploy\.config\.mjs already exists/);
     expect(existsSync(join(dir, '.github'))).toBe(false);
   });
+});
 
-  it('has no --force option', async () => {
-    const io = captureIo(tempDir());
-    expect(await main(['init', '--force'], io)).toBe(2);
-    expect(io.err()).toMatch(/Unknown option '--force'/);
+describe('deploy init: --force, --no-workflow', () => {
+  it('--force replaces the config and the workflow', async () => {
+    const { dir } = await initialized();
+    writeFileSync(join(dir, 'deploy.config.ts'), '// mine\n');
+    writeFileSync(join(dir, '.github/workflows/deploy.yml'), 'name: mine\n');
+    expect((await init(dir, '--force')).code).toBe(0);
+    expect(readFileSync(join(dir, 'deploy.config.ts'), 'utf8')).toMatch(/defineConfig/);
+    expect(readFileSync(join(dir, '.github/workflows/deploy.yml'), 'utf8')).toMatch(/handoff run --yes/);
+  });
+
+  it('--force never replaces another config file the loader would pick', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'deploy.config.mjs'), 'export default {};\n');
+    const r = await init(dir, '--force');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/deploy\.config\.mjs already exists.*remove it first/);
+    expect(existsSync(join(dir, 'deploy.config.ts'))).toBe(false);
+  });
+
+  it('--no-workflow writes the config alone and leaves an existing workflow as it is', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.github/workflows'), { recursive: true });
+    writeFileSync(join(dir, '.github/workflows/deploy.yml'), 'name: mine\n');
+    const r = await init(dir, '--no-workflow');
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, 'deploy.config.ts'))).toBe(true);
+    expect(readFileSync(join(dir, '.github/workflows/deploy.yml'), 'utf8')).toBe('name: mine\n');
+    expect(r.out).toMatch(/^Wrote deploy\.config\.ts\./);
+    expect(r.out).not.toMatch(/Secrets and variables/);
+  });
+});
+
+describe('deploy init: .gitignore and next steps', () => {
+  it('creates .gitignore with deploy-report/', async () => {
+    const { dir } = await initialized();
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toMatch(/^deploy-report\/$/m);
+  });
+
+  it('appends to an existing one (after a last line without newline), once', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '.gitignore'), 'build/\n.gradle');
+    expect((await init(dir)).code).toBe(0);
+    expect((await init(dir, '--force')).code).toBe(0);
+    const lines = readFileSync(join(dir, '.gitignore'), 'utf8').split('\n');
+    expect(lines.slice(0, 2)).toEqual(['build/', '.gradle']);
+    expect(lines.filter((l) => l === 'deploy-report/')).toHaveLength(1);
+  });
+
+  it.each(['/deploy-report', 'deploy-report', '/deploy-report/'])(
+    'leaves it alone when %s is listed',
+    async (line) => {
+      const dir = tempDir();
+      writeFileSync(join(dir, '.gitignore'), `${line}\n`);
+      const r = await init(dir);
+      expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe(`${line}\n`);
+      expect(r.out).not.toMatch(/\.gitignore/);
+    },
+  );
+
+  it('next steps install handoff-deploy and call its own bin, never a bare npx deploy', async () => {
+    const r = await init(tempDir());
+    expect(r.out).toMatch(/npm i -D handoff-deploy/);
+    expect(r.out).toMatch(/npx --no-install handoff plan/);
+    expect(r.out).not.toMatch(/npx deploy|npm i -D handoff\s/);
+    const { text } = await initialized();
+    expect(text).not.toMatch(/npx deploy/);
+  });
+});
+
+describe('deploy init: the first plan on its config, without AWS', () => {
+  // Loopback only: the ELBv2 endpoint is pinned to a closed local port, instance metadata is off,
+  // no profile files: whatever the SDK tries stays on this machine.
+  const offline = {
+    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: 'http://127.0.0.1:9',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/nonexistent/config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_SESSION_TOKEN: '',
+    AWS_PROFILE: '',
+  };
+
+  it("no credentials: plans with the config's numbers, labelled, in text and JSON", async () => {
+    const { dir } = await initialized();
+    const text = await runCli(['plan'], dir, offline);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/AWS could not be asked \(no AWS credentials/);
+    expect(text.stdout).toMatch(
+      /Health check \(source: config, OFFLINE FALLBACK for target group my-app-tg\)/,
+    );
+    const json = await runCli(['plan', '--json'], dir, offline);
+    const plan = JSON.parse(json.stdout);
+    expect(plan.awsFallback).toEqual({
+      targetGroup: 'my-app-tg',
+      reason: expect.stringMatching(/no AWS credentials/),
+    });
+    expect(plan.healthCheck).toMatchObject({ intervalSeconds: 5, source: 'config' });
+    expect(plan.targetGroup).toBeUndefined();
+    expect(plan.warnings[0]).toMatch(/AWS could not be asked/);
+  });
+
+  it('no network (connection refused): the same fallback, naming the error', async () => {
+    const { dir } = await initialized();
+    const env = { ...offline, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' };
+    const plan = JSON.parse((await runCli(['plan', '--json'], dir, env)).stdout);
+    expect(plan.awsFallback.reason).toMatch(/AWS not reachable: ECONNREFUSED/);
+  });
+
+  it('run never falls back: it needs the real target group', async () => {
+    const { dir } = await initialized();
+    const r = await runCli(['run', '--dry-run'], dir, offline);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/no AWS credentials found/);
+  });
+
+  it('without healthCheck numbers in the config the error says how to plan offline', async () => {
+    const { dir } = await initialized();
+    const file = join(dir, 'deploy.config.ts');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/\n\s+healthCheck: \{[^}]*\},/, ''));
+    const r = await runCli(['plan'], dir, offline);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /To plan without AWS, give the target group's numbers in loadBalancer\.healthCheck/,
+    );
   });
 });

@@ -1,12 +1,12 @@
 // Wires the AWS adapters in only when the config names a target group or EC2 discovery, so an
 // offline plan never loads the SDK (dynamic imports below).
-import type { Elbv2LoadBalancer } from '../../aws/elbv2.ts';
+import type { AwsClientOptions, Elbv2LoadBalancer } from '../../aws/elbv2.ts';
 import type { DeployConfig } from '../../config/schema.ts';
 import type { GatherOptions } from '../../core/facts.ts';
 import type { LoadBalancerPort, TargetGroupInfo } from '../../ports.ts';
 import type { Io } from '../io.ts';
 
-export type AwsOptions = { signal?: AbortSignal };
+export type AwsOptions = { signal?: AbortSignal; retry?: AwsClientOptions['retry'] };
 
 // The target group `plan` read, per loadBalancer section: `run` then acts on the ARN the plan's
 // numbers came from, without reading it twice.
@@ -19,6 +19,7 @@ async function elbv2For(config: DeployConfig, opts: AwsOptions): Promise<Elbv2Lo
     ...(lb.region ? { region: lb.region } : {}),
     ...(lb.endpoint ? { endpoint: lb.endpoint } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.retry ? { retry: opts.retry } : {}),
   });
 }
 
@@ -51,6 +52,31 @@ export async function awsPorts(
     };
   }
   return ports;
+}
+
+// What says "AWS could not be asked" rather than "AWS said no": no credentials anywhere in the
+// chain, or no connection (DNS, refused, unreachable, timed out). Errors from src/aws/errors.ts
+// carry the SDK's error name as `code` and the SDK error as `cause`.
+const UNREACHABLE = new Set([
+  'CredentialsProviderError',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'TimeoutError',
+]);
+
+/** Why AWS could not be asked, in a few words, or undefined when it was asked and answered. */
+export function awsUnreachable(error: unknown): string | undefined {
+  const e = error as { code?: string; cause?: { code?: string; name?: string } } | undefined;
+  const code = [e?.code, e?.cause?.code, e?.cause?.name].find((c) => c !== undefined && UNREACHABLE.has(c));
+  if (code === undefined) return undefined;
+  return code === 'CredentialsProviderError'
+    ? 'no AWS credentials: see docs/aws.md, "Credentials"'
+    : `AWS not reachable: ${code}`;
 }
 
 /**

@@ -3,25 +3,69 @@ import { formatIssue } from '../../config/issues.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { DeployConfig, StaticHost } from '../../config/schema.ts';
 import { gatherFacts, resolveHosts } from '../../core/facts.ts';
-import { EXIT, UsageError } from '../../errors.ts';
-import { buildPlan, type Plan } from '../../plan/plan.ts';
+import { EXIT, ExitError, UsageError } from '../../errors.ts';
+import { buildPlan, type Facts, type Plan } from '../../plan/plan.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
 import type { Io } from '../io.ts';
-import { awsPorts } from './aws.ts';
+import { awsPorts, awsUnreachable } from './aws.ts';
 
 export type Planned = { plan: Plan; config: DeployConfig; hosts: StaticHost[]; configWarnings: string[] };
 
-export async function makePlan(values: Record<string, unknown>, io: Io): Promise<Planned> {
+/** `offlineFallback`: `plan` may use the config's numbers when AWS cannot be asked; `run` never. */
+export async function makePlan(
+  values: Record<string, unknown>,
+  io: Io,
+  opts: { offlineFallback?: boolean } = {},
+): Promise<Planned> {
   const waitSeconds = parseSeconds('--wait-lock', values['wait-lock'] as string | undefined);
   const loaded = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
   let config = values.strategy
     ? { ...loaded.config, strategy: values.strategy as DeployConfig['strategy'] }
     : loaded.config;
   if (waitSeconds !== undefined) config = { ...config, lock: { ...config.lock, waitSeconds } };
-  const ports = await awsPorts(config, io);
+  // A plan that may fall back retries once, not for the ~30 s a deploy rides out: an unreachable
+  // AWS then costs a second or two before the labelled fallback, not half a minute.
+  const ports = await awsPorts(config, io, opts.offlineFallback ? { retry: { retries: 1 } } : {});
   const hosts = await resolveHosts(config, { hostsFilter: values.hosts as string | undefined, ...ports });
-  const facts = await gatherFacts(config, hosts, ports);
-  return { plan: buildPlan(config, facts), config, hosts, configWarnings: loaded.warnings.map(formatIssue) };
+  const { facts, fallback } = await factsOrFallback(config, hosts, ports, Boolean(opts.offlineFallback));
+  const plan = buildPlan(config, facts);
+  if (fallback) {
+    plan.awsFallback = fallback;
+    plan.warnings.unshift(
+      `AWS could not be asked (${fallback.reason}): planned with loadBalancer.healthCheck and deregistrationDelaySeconds from the config, not target group ${fallback.targetGroup}'s`,
+    );
+  }
+  return { plan, config, hosts, configWarnings: loaded.warnings.map(formatIssue) };
+}
+
+/**
+ * The target group's numbers from AWS; when AWS cannot be asked at all (no credentials, no
+ * network) and the config gives its own numbers, those, with the reason (a first plan on a
+ * laptop with no AWS set up). An answer from AWS (denied, not found) is never papered over.
+ */
+async function factsOrFallback(
+  config: DeployConfig,
+  hosts: StaticHost[],
+  ports: Awaited<ReturnType<typeof awsPorts>>,
+  allowed: boolean,
+): Promise<{ facts: Facts; fallback?: { targetGroup: string; reason: string } }> {
+  try {
+    return { facts: await gatherFacts(config, hosts, ports) };
+  } catch (error) {
+    const lb = config.loadBalancer;
+    const reason = awsUnreachable(error);
+    if (!allowed || !lb.targetGroup || reason === undefined) throw error;
+    if (!lb.healthCheck)
+      throw new ExitError(
+        (error as ExitError).exitCode ?? EXIT.failed,
+        `${(error as Error).message}. To plan without AWS, give the target group's numbers in loadBalancer.healthCheck (and deregistrationDelaySeconds): plan falls back to them, labelled`,
+      );
+    const offline = { ...config, loadBalancer: { ...lb, targetGroup: undefined } };
+    return {
+      facts: await gatherFacts(offline, hosts, {}),
+      fallback: { targetGroup: lb.targetGroup, reason },
+    };
+  }
 }
 
 // Usage errors come before the config is read: they are about the command line.
@@ -34,7 +78,7 @@ function parseSeconds(flag: string, text: string | undefined): number | undefine
 }
 
 export async function planCommand(values: Record<string, unknown>, io: Io): Promise<number> {
-  const { plan, configWarnings } = await makePlan(values, io);
+  const { plan, configWarnings } = await makePlan(values, io, { offlineFallback: true });
   plan.warnings.unshift(...configWarnings);
   if (values.json) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
   else io.stdout.write(renderPlanText(plan));

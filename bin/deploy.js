@@ -2,8 +2,8 @@
 // Launcher for both bins (handoff, deploy). Plain JavaScript that any Node runs, so that --help and
 // --version answer, and an old Node gets the fix rather than a stack trace, before anything that
 // needs Node >= 22.18 is loaded. The CLI itself is dist/ (`npm run build`, run on install by
-// `prepare`): the bundle dist/cli/bin/ when present (one file to load: start-up, docs/cli.md),
-// else the per-module build.
+// `prepare`): the bundle dist/bundle/ when present (a few files to load instead of ~130: start-up,
+// docs/cli.md), else the per-module build.
 import { existsSync } from 'node:fs';
 import module from 'node:module';
 
@@ -16,7 +16,7 @@ else {
   // V8's code cache and Node's TypeScript output, kept between runs (os.tmpdir()/node-compile-cache,
   // or NODE_COMPILE_CACHE; NODE_DISABLE_COMPILE_CACHE=1 turns it off).
   module.enableCompileCache?.();
-  const bundle = new URL('../dist/cli/bin/main.js', import.meta.url);
+  const bundle = new URL('../dist/bundle/main.js', import.meta.url);
   const { main } = await import(existsSync(bundle) ? bundle.href : '../dist/cli/main.js');
   process.exitCode = await main(argv);
 }

@@ -2,8 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { ConfigError, EXIT, ExitError, UsageError } from '../errors.ts';
-import { failureAnnotations, failureTitle } from '../render/github.ts';
-import { appendRefusalSummary } from '../report/github-summary.ts';
 import { type ParsedArgs, parseCli, wantsJson } from './args.ts';
 import type { Io } from './io.ts';
 import { processIo } from './io.ts';
@@ -24,7 +22,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (tooOld) throw new UsageError(tooOld);
     return await dispatch(parsed, await atConfigRoot(parsed, io));
   } catch (error) {
-    return fail(error, io, wantsJson(argv));
+    return await fail(error, io, wantsJson(argv));
   }
 }
 
@@ -75,11 +73,14 @@ async function atConfigRoot(parsed: ParsedArgs, io: Io): Promise<Io> {
 }
 
 /** The one error boundary: a message on stderr, under --json also one JSON document on stdout. */
-function fail(error: unknown, io: Io, json: boolean): number {
+async function fail(error: unknown, io: Io, json: boolean): Promise<number> {
   if (error instanceof ExitError) {
     io.stderr.write(`error: ${error.message}\n`);
     if (json) writeJsonError(io, error.exitCode, error);
     if (io.env.GITHUB_ACTIONS === 'true') {
+      // loaded here, not at start-up: only a failure in Actions needs them
+      const { failureAnnotations, failureTitle } = await import('../render/github.ts');
+      const { appendRefusalSummary } = await import('../report/github-summary.ts');
       const where = { cwd: io.cwd, workspace: io.env.GITHUB_WORKSPACE ?? io.cwd };
       for (const line of failureAnnotations(error, where)) io.stderr.write(`${line}\n`);
       appendRefusalSummary(io.env, failureTitle(error.exitCode), error.message);

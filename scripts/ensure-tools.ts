@@ -15,6 +15,8 @@ export const TOOLS: Record<string, string> = {
   // the shells whose completion scripts test/unit/completion.test.ts loads
   '/usr/bin/zsh': 'zsh',
   '/usr/bin/fish': 'fish',
+  // Debian's browser for test/unit/report-html.test.ts (playwright-core drives it; no download)
+  '/usr/bin/chromium': 'chromium',
 };
 
 const missing = [

@@ -151,7 +151,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
     };
     const report = buildReport(run, meta, memory ? memorySection(memory) : null);
     if (dryRun) human.write(renderRecorded(recorded));
-    else writeReportFiles(reportDir, report, memory);
+    else writeReportFiles(reportDir, report, memory, plan);
     if (!dryRun) appendStepSummary(io.env, report, memory, { plan, reportDir, log: human });
     if (memory && (human as { isTTY?: boolean }).isTTY) human.write(renderTerminalChart(memory));
     emit({

@@ -42,7 +42,7 @@ const STEPS: [string, number][] = [
   ['settle', 10],
 ];
 
-function hostRun(name: string, start: number, failBuild = false) {
+function hostRun(start: number, failBuild = false) {
   let t = start;
   const steps = [];
   for (const [step, secs] of STEPS) {
@@ -71,8 +71,8 @@ function hostRun(name: string, start: number, failBuild = false) {
 }
 
 function fixture() {
-  const a = hostRun('web-1', 0);
-  const b = hostRun('web-2', a.end, true);
+  const a = hostRun(0);
+  const b = hostRun(a.end, true);
   const samples: MemorySample[] = [];
   for (const [host, run, offset] of [
     ['web-1', a, 0],

@@ -45,6 +45,10 @@ sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
     expect(failed).toBe(0);
     const report = readReport(dir);
     expect(report.result).toBe('deployed');
+    // report.html from the same run, with the plan's drain math (a browser opens one in the unit lane)
+    const html = readFileSync(`${dir}/report/report.html`, 'utf8');
+    for (const h of report.hosts) expect(html).toContain(`<td>${h.name}</td>`);
+    expect(html).toMatch(/<h2>Drain math<\/h2>[\s\S]*<div class="memory-chart"><svg/);
     for (const [i, h] of report.hosts.entries()) {
       const view = await hostView(ip(i));
       expect(view.current).toBe(h.release.to);

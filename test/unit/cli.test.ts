@@ -1,5 +1,6 @@
 // The command line people type: did-you-mean, `help <command>`, options before the command, JSON
 // errors under --json, config discovery up the tree, TERM=dumb.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -174,5 +175,26 @@ describe('the built CLI', () => {
     const { code, stderr } = await runCli(['pln'], tempDir());
     expect(code).toBe(2);
     expect(stderr).toMatch(/did you mean 'plan'/);
+  });
+});
+
+describe('uncommitted changes', () => {
+  it('plan says they are not deployed when the source is a commit, and stops saying so once committed', async () => {
+    const repo = tempDir();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo });
+    git('init', '-q');
+    writeConfig(repo, baseConfig()); // app.source defaults to { commit: 'HEAD' }
+    writeFileSync(join(repo, 'App.java'), 'class App {}\n');
+    git('add', '.');
+    git('commit', '-q', '-m', 'first');
+    writeFileSync(join(repo, 'App.java'), 'class App { int x; }\n');
+    const dirty = await cli(['plan', '--json'], repo);
+    expect(JSON.parse(dirty.out).warnings).toContainEqual(
+      expect.stringMatching(/^uncommitted changes are not deployed: app\.source is commit HEAD .*App\.java/),
+    );
+    git('commit', '-q', '-am', 'second');
+    const clean = await cli(['plan', '--json'], repo);
+    expect(JSON.parse(clean.out).warnings.join('\n')).not.toMatch(/uncommitted/);
   });
 });

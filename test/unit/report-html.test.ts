@@ -16,7 +16,8 @@ import type { MemorySample } from '../../src/sampler/parse.ts';
 import { baseConfig, tempDir } from '../helpers/config.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-// The flags this machine's chromium needs headless as root with no network (docs: .ci/run).
+// Headless as root on a machine with no network: without the background-networking flags chromium
+// keeps trying to reach Google's hosts at every start.
 const ARGS = [
   '--headless',
   '--no-sandbox',

@@ -75,7 +75,7 @@ export function awsUnreachable(error: unknown): string | undefined {
   const code = [e?.code, e?.cause?.code, e?.cause?.name].find((c) => c !== undefined && UNREACHABLE.has(c));
   if (code === undefined) return undefined;
   return code === 'CredentialsProviderError'
-    ? 'no AWS credentials: see docs/aws.md, "Credentials"'
+    ? 'no AWS credentials in the environment, profiles, SSO or an instance role'
     : `AWS not reachable: ${code}`;
 }
 

@@ -35,7 +35,31 @@ export async function makePlan(
       `AWS could not be asked (${fallback.reason}): planned with loadBalancer.healthCheck and deregistrationDelaySeconds from the config, not target group ${fallback.targetGroup}'s`,
     );
   }
+  const uncommitted = await uncommittedWarning(config, io.cwd);
+  if (uncommitted) plan.warnings.push(uncommitted);
   return { plan, config, hosts, configWarnings: loaded.warnings.map(formatIssue) };
+}
+
+/**
+ * With `app.source: { commit }` the upload is `git archive` of that commit: edits not committed
+ * are not deployed, which surprises whoever just made them. Said in the plan (and so in the dry
+ * run); nothing when git or a repository is missing (the upload reports that).
+ */
+async function uncommittedWarning(config: DeployConfig, cwd: string): Promise<string | undefined> {
+  const source = config.app.source;
+  if (!('commit' in source)) return undefined;
+  const { execFile } = await import('node:child_process');
+  const changed = await new Promise<string[]>((resolve) =>
+    execFile(
+      'git',
+      ['status', '--porcelain', '--untracked-files=no'],
+      { cwd, timeout: 5000 },
+      (error, stdout) => resolve(error ? [] : stdout.split('\n').filter(Boolean)),
+    ),
+  );
+  if (changed.length === 0) return undefined;
+  const files = changed.map((l) => l.slice(3));
+  return `uncommitted changes are not deployed: app.source is commit ${source.commit} (git archive), and ${files.length} tracked file${files.length === 1 ? ' has' : 's have'} changes (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', ...' : ''}); commit them, or deploy a directory with app.source: { dir }`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { main } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { validateConfig } from '../../src/config/validate.ts';
-import { runCli } from '../helpers/cli.ts';
+import { OFFLINE_AWS, runCli } from '../helpers/cli.ts';
 import { captureIo, tempDir } from '../helpers/config.ts';
 
 type Step = {
@@ -263,18 +263,7 @@ describe('deploy init: .gitignore and next steps', () => {
 });
 
 describe('deploy init: the first plan on its config, without AWS', () => {
-  // Loopback only: the ELBv2 endpoint is pinned to a closed local port, instance metadata is off,
-  // no profile files: whatever the SDK tries stays on this machine.
-  const offline = {
-    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: 'http://127.0.0.1:9',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: '/nonexistent/config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-    AWS_ACCESS_KEY_ID: '',
-    AWS_SECRET_ACCESS_KEY: '',
-    AWS_SESSION_TOKEN: '',
-    AWS_PROFILE: '',
-  };
+  const offline = OFFLINE_AWS;
 
   it("no credentials: plans with the config's numbers, labelled, in text and JSON", async () => {
     const { dir } = await initialized();

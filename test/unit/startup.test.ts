@@ -7,19 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.ts';
+import { BIN, OFFLINE_AWS } from '../helpers/cli.ts';
 import { baseConfig, edit, tempDir, writeConfig } from '../helpers/config.ts';
 
 const HOOK = join(import.meta.dirname, '..', 'helpers', 'load-trace.mjs');
-const OFFLINE_AWS = {
-  AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: 'http://127.0.0.1:9',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: '/nonexistent/config',
-  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-  AWS_ACCESS_KEY_ID: '',
-  AWS_SECRET_ACCESS_KEY: '',
-  AWS_PROFILE: '',
-};
 
 /** The modules `deploy ...argv` loads: their URLs, and the text of the project's own files among them. */
 function loads(argv: string[], cwd: string) {

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
+import { sshKeygen } from './ssh-keys.ts';
 
 export type TestSshServer = {
   port: number;
@@ -28,11 +29,10 @@ export type ServerOptions = {
   refuseLogin?: boolean;
 };
 
-/** Writes known_hosts (for this server) and a client key into dir. */
+/** Writes known_hosts (for this server), its host key (`host_key`) and a client key (`id_ed25519`) into dir. */
 export async function startSshServer(opts: ServerOptions): Promise<TestSshServer> {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
-  const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
-  writeFileSync(join(opts.dir, 'id_ed25519'), clientKey.private, { mode: 0o600 });
+  const hostKey = sshKeygen(opts.dir, 'host_key');
+  sshKeygen(opts.dir, 'id_ed25519');
 
   const ssh = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
     client.on('error', () => undefined);

@@ -13,7 +13,9 @@ const staticHost = z.strictObject({
     .string()
     .min(1)
     .optional()
-    .describe('SSH private key; default: the agent, then ~/.ssh/id_ed25519.'),
+    .describe(
+      "SSH private key (not readable by others: OpenSSH refuses such a key, and so does handoff); default: the agent, then ~/.ssh/id_rsa, id_ecdsa, id_ed25519 (OpenSSH's order).",
+    ),
   instanceId: z
     .string()
     .regex(/^i-[0-9a-z]+$/, 'an EC2 instance id looks like i-0abc1234def567890')
@@ -164,11 +166,15 @@ export const configSchema = z
           .string()
           .min(1)
           .default('~/.ssh/known_hosts')
-          .describe('known_hosts used to verify host keys.'),
+          .describe(
+            'known_hosts used to verify host keys, read as OpenSSH reads it (patterns, negation, hashed names, @revoked); a host vouched for only by @cert-authority is refused (host certificates are not verified).',
+          ),
         strictHostKeyChecking: z
           .boolean()
           .default(true)
-          .describe('Refuse unknown host keys (changed keys are always refused).'),
+          .describe(
+            'Refuse unknown host keys (changed keys are always refused); false accepts an unknown key with a loud warning naming its fingerprint.',
+          ),
         connectTimeoutSeconds: positiveSeconds('SSH connect timeout.').default(10),
         connectAttempts: z
           .number()

@@ -1,5 +1,7 @@
-// SSH executor on node-ssh (ssh2). Host keys are verified against known_hosts before any command;
-// exec is abortable: on abort the channel is closed and the command's own cleanup runs remotely.
+// SSH executor on node-ssh (ssh2). Host keys are verified against known_hosts before any command
+// (an unverified key, allowed by strictHostKeyChecking: false, is warned about once per connection);
+// credentials are chosen as OpenSSH does (ssh-auth.ts); exec is abortable: on abort the channel is
+// closed and the command's own cleanup runs remotely.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
@@ -9,7 +11,16 @@ import pRetry from 'p-retry';
 import { UsageError } from '../errors.ts';
 import type { Cmd } from '../remote/shell.ts';
 import { shellJoin } from '../remote/shell.ts';
-import { explainVerdict, keysFor, type Verdict, verifyHostKey } from './known-hosts.ts';
+import {
+  explainVerdict,
+  hostKeyAlgorithms,
+  keysFor,
+  uncheckedWarning,
+  type Verdict,
+  verifyHostKey,
+} from './known-hosts.ts';
+import { type Identities, identities } from './ssh-auth.ts';
+import { transient, unreachableHint } from './ssh-errors.ts';
 import { type CmdResult, type Executor, lineSplitter, type RunOptions } from './types.ts';
 
 export type SshTarget = {
@@ -25,6 +36,12 @@ export type SshTarget = {
   connectAttempts?: number;
   keepaliveSeconds?: number;
   cwd: string;
+  /** Where ~/.ssh is looked for when no privateKeyPath is set; default: the user's home. */
+  home?: string;
+  /** The agent's socket; default: SSH_AUTH_SOCK. */
+  agentSocket?: string;
+  /** Where the warning about an unverified host key goes; default: stderr. */
+  onWarning?: (message: string) => void;
 };
 
 export class HostKeyError extends UsageError {
@@ -40,7 +57,8 @@ const expand = (p: string, cwd: string) =>
   p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : resolve(cwd, p);
 
 export async function connectSsh(t: SshTarget, signal?: AbortSignal): Promise<SshExecutor> {
-  const exec = new SshExecutor(t.name, (sig) => openSession(t, sig));
+  const warned = new Set<string>(); // fingerprints already warned about: once, not at every reconnect
+  const exec = new SshExecutor(t.name, (sig) => openSession(t, warned, sig));
   await exec.reconnect(signal);
   return exec;
 }
@@ -48,33 +66,22 @@ export async function connectSsh(t: SshTarget, signal?: AbortSignal): Promise<Ss
 /** A live connection, and the error that ended it once it has ended. */
 type Session = { ssh: NodeSSH; lostWith?: Error };
 
-// Network failures are retried, as OpenSSH's ConnectionAttempts does (an instance rebooting, a
-// NAT dropping a flow); a refused host key, a refused login or a name that does not resolve are
-// answers, and asking again only delays the message.
-const TRANSIENT = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
-const transient = (e: NodeJS.ErrnoException) =>
-  !(e instanceof UsageError) &&
-  (TRANSIENT.has(e.code ?? '') ||
-    /timed out while waiting for handshake|connection lost before handshake|no response from server/i.test(
-      e.message,
-    ));
-
-async function openSession(t: SshTarget, signal?: AbortSignal): Promise<Session> {
+async function openSession(t: SshTarget, warned: Set<string>, signal?: AbortSignal): Promise<Session> {
   const attempts = t.connectAttempts ?? 1;
   let tried = 0;
+  let ids: Identities | undefined;
   try {
+    ids = identities({
+      username: t.user,
+      keyPath: t.privateKeyPath ? expand(t.privateKeyPath, t.cwd) : undefined,
+      home: t.home ?? homedir(),
+      agentSocket: 'agentSocket' in t ? t.agentSocket : process.env.SSH_AUTH_SOCK,
+    });
+    const offered = ids;
     return await pRetry(
       () => {
         tried++;
-        return openOnce(t);
+        return openOnce(t, offered, warned);
       },
       {
         retries: attempts - 1,
@@ -91,12 +98,12 @@ async function openSession(t: SshTarget, signal?: AbortSignal): Promise<Session>
     const e = error as NodeJS.ErrnoException;
     const times = tried > 1 ? ` (${tried} attempts)` : '';
     throw new UsageError(
-      `cannot reach ${t.name} (${t.user}@${t.host}:${t.port}): ${e.message}${times}. ${unreachableHint(e, t)}`,
+      `cannot reach ${t.name} (${t.user}@${t.host}:${t.port}): ${e.message}${times}. ${unreachableHint(e, t, ids)}`,
     );
   }
 }
 
-async function openOnce(t: SshTarget): Promise<Session> {
+async function openOnce(t: SshTarget, ids: Identities, warned: Set<string>): Promise<Session> {
   const knownHostsFile = expand(t.knownHostsPath, t.cwd);
   let text = '';
   try {
@@ -108,20 +115,19 @@ async function openOnce(t: SshTarget): Promise<Session> {
       );
   }
   // Offer only key types we know for this host, as OpenSSH does, so a host with several keys
-  // is not mistaken for a changed one.
-  const types = [...new Set(keysFor(text, t.host, t.port).known.map((k) => k.type))];
+  // is not mistaken for a changed one (an RSA key: its SHA-2 signature algorithms first).
+  const algorithms = hostKeyAlgorithms(keysFor(text, t.host, t.port).known.map((k) => k.type));
   let verdict: Verdict | undefined;
   const ssh = new NodeSSH();
-  const keyPath = t.privateKeyPath ? expand(t.privateKeyPath, t.cwd) : undefined;
   try {
     await ssh.connect({
       host: t.host,
       port: t.port,
       username: t.user,
-      ...(keyPath ? { privateKeyPath: keyPath } : { agent: process.env.SSH_AUTH_SOCK }),
+      authHandler: ids.methods as never,
       readyTimeout: t.connectTimeoutSeconds * 1000,
       keepaliveInterval: (t.keepaliveSeconds ?? 5) * 1000,
-      ...(types.length > 0 ? { algorithms: { serverHostKey: types as never } } : {}),
+      ...(algorithms.length > 0 ? { algorithms: { serverHostKey: algorithms as never } } : {}),
       hostVerifier: (key: Buffer) => {
         verdict = verifyHostKey({
           text,
@@ -139,6 +145,11 @@ async function openOnce(t: SshTarget): Promise<Session> {
       throw new HostKeyError(explainVerdict(verdict, t.host, t.port, knownHostsFile), verdict);
     throw error;
   }
+  if (verdict?.reason === 'unchecked' && !warned.has(verdict.fingerprint)) {
+    warned.add(verdict.fingerprint);
+    const message = uncheckedWarning(verdict, t.host, knownHostsFile);
+    (t.onWarning ?? ((m) => process.stderr.write(`${m}\n`)))(message);
+  }
   const session: Session = { ssh };
   // node-ssh stops listening for errors once connected; without a listener of our own a reset or
   // a keepalive timeout mid-deploy would be an uncaught exception that kills the CLI while a host
@@ -147,22 +158,6 @@ async function openOnce(t: SshTarget): Promise<Session> {
     session.lostWith = error;
   });
   return session;
-}
-
-// What to fix depends on how the connection failed; the raw error alone rarely says.
-function unreachableHint(error: NodeJS.ErrnoException, t: SshTarget): string {
-  if (error.code === 'ECONNREFUSED')
-    return `Nothing accepts connections on port ${t.port} there: is sshd running, and is hosts[].port right?`;
-  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
-    return `The name ${t.host} does not resolve: check hosts[].host.`;
-  if (/authentication/i.test(error.message))
-    return `The host refused the key for ${t.user}: check hosts[].user and privateKeyPath (or the keys in the SSH agent).`;
-  if (
-    /timed out/i.test(error.message) ||
-    ['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(error.code ?? '')
-  )
-    return `No answer: check the address and that the security group allows port ${t.port} from this machine (in GitHub Actions, from the runner).`;
-  return `Check the address, the security group (port ${t.port} from this machine) and the key.`;
 }
 
 export class SshExecutor implements Executor {

@@ -126,10 +126,10 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       connect: dryRun
         ? async (host) => new RecordingExecutor(host.name, recorded)
         : async (host) => {
-            const exec = await connectHost(config, host, io.cwd);
+            const warn = (message: string) => emit({ kind: 'log', host: host.name, level: 'warn', message });
+            const exec = await connectHost(config, host, io.cwd, warn);
             const sampler = await beginSampling(exec, host.name, config, startEpochMs);
             samplers.push(sampler);
-            const warn = (message: string) => emit({ kind: 'log', host: host.name, level: 'warn', message });
             await checkBudget({ sampler, config, previous, strict: Boolean(values.strict), warn });
             return exec;
           },

@@ -185,7 +185,7 @@ export class SshExecutor implements Executor {
     // A command is never sent twice: one cut off by a lost connection fails (exit 255, as with
     // OpenSSH), and only the next command, typically the undo, gets a new connection.
     if (this.closed) throw new Error(`the SSH connection to ${this.name} is closed`);
-    if (!this.session?.ssh.isConnected()) {
+    if (!this.session?.ssh.isConnected() || this.session.lostWith) {
       // One new connection however many callers notice (the engine and the sampler share it).
       this.reconnecting ??= this.reconnect(opts.signal).finally(() => {
         this.reconnecting = undefined;
@@ -199,17 +199,25 @@ export class SshExecutor implements Executor {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const onOut = opts.onLine ? lineSplitter(opts.onLine) : undefined;
-      const r = await session.ssh.execCommand(shellJoin(cmd.argv), {
-        // A PassThrough: node-ssh only pipes streams that pass its is-stream check.
-        ...(opts.stdin ? { stdin: opts.stdin.pipe(new PassThrough()) } : {}),
-        noTrim: true,
-        onChannel: (c) => {
-          channel = c;
-        },
-        ...(onOut ? { onStdout: (chunk: Buffer) => onOut(chunk.toString()) } : {}),
-      });
+      const r = await session.ssh
+        .execCommand(shellJoin(cmd.argv), {
+          // A PassThrough: node-ssh only pipes streams that pass its is-stream check.
+          ...(opts.stdin ? { stdin: opts.stdin.pipe(new PassThrough()) } : {}),
+          noTrim: true,
+          onChannel: (c) => {
+            channel = c;
+          },
+          ...(onOut ? { onStdout: (chunk: Buffer) => onOut(chunk.toString()) } : {}),
+        })
+        .catch((error: Error) => {
+          // Lost before the channel opened: the same failure as one cut off mid-command.
+          if (opts.signal?.aborted || (!session.lostWith && session.ssh.isConnected())) throw error;
+          session.lostWith ??= error;
+          return { code: null, signal: null, stdout: '', stderr: '' };
+        });
       opts.signal?.throwIfAborted();
-      const lost = r.code === null && !r.signal && !session.ssh.isConnected();
+      const lost =
+        r.code === null && !r.signal && (!session.ssh.isConnected() || session.lostWith !== undefined);
       return {
         code: r.code ?? (r.signal ? 128 : 255),
         stdout: r.stdout,

@@ -115,6 +115,19 @@ describe('a connection lost during a deploy', () => {
     expect(e.reconnects).toBe(1);
   });
 
+  it("a reset before the command's channel is open fails it the same way, never with an exception", async () => {
+    const s = await setup();
+    const e = await connectSsh(s.target);
+    exec = e;
+    const running = e.run(hang);
+    s.server.cut(); // before the exec request is answered
+    const r = await running;
+    expect(r.code).toBe(255);
+    expect(r.connectionLost).toBe(true);
+    expect(r.stderr).toMatch(/the SSH connection to web-1 was lost/);
+    expect((await e.run(echo('back'))).stdout).toBe('back\n');
+  });
+
   it('a path that goes silent ends in a keepalive timeout, not a hung deploy or a crash', async () => {
     const s = await setup({ keepaliveSeconds: 0.2 });
     const { r, e } = await hangThen(s, () => s.server.freeze());

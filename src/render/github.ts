@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { type ConfigIssue, issueText } from '../config/issues.ts';
 import type { DeployEvent } from '../engine/events.ts';
-import { plainLine } from './plain.ts';
+import { lineClock, plainLine } from './plain.ts';
 
 /** Message part of a workflow command: only % CR LF are special. */
 export function escapeData(s: string): string {
@@ -31,6 +31,7 @@ const unsafe = (text: string) => text.includes('\n') || text.includes('##[') || 
 
 export function githubRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => void {
   const token = randomUUID();
+  const clock = lineClock();
   let openGroup: string | undefined;
   let failed = false;
   const write = (line: string) => out.write(`${line}\n`);
@@ -62,7 +63,7 @@ export function githubRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => 
       write(`::group::${escapeData(e.host)}`);
     }
     if (e.kind === 'deploy:end') endGroup();
-    const line = plainLine(e);
+    const line = plainLine(e, clock(e));
     if (line !== undefined) writePlain(line);
     switch (e.kind) {
       case 'step:end':

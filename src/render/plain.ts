@@ -3,11 +3,23 @@ import type { DeployEvent } from '../engine/events.ts';
 
 const time = (at: number) => new Date(at).toISOString().slice(11, 19);
 
-export function plainLine(e: DeployEvent): string | undefined {
-  const t = time(e.at);
+/**
+ * The time a line starts with: the time of day, or in a dry run the offset from its start, marked
+ * `+`: a dry run's clock is virtual (no wait really waits), and a time of day there would pass a
+ * 58 s "deploy" done in a second off as real.
+ */
+export function lineClock(): (e: DeployEvent) => string {
+  let virtualStart: number | undefined;
+  return (e) => {
+    if (e.kind === 'deploy:start') virtualStart = e.dryRun ? e.at : undefined;
+    return virtualStart === undefined ? time(e.at) : `+${((e.at - virtualStart) / 1000).toFixed(1)}s`;
+  };
+}
+
+export function plainLine(e: DeployEvent, t = time(e.at)): string | undefined {
   switch (e.kind) {
     case 'deploy:start':
-      return `${t} deploy ${e.app} release ${e.releaseId} to ${e.hosts.join(', ')} (${e.strategy}, drain ${e.mode}${e.dryRun ? ', DRY RUN' : ''})`;
+      return `${t} deploy ${e.app} release ${e.releaseId} to ${e.hosts.join(', ')} (${e.strategy}, drain ${e.mode}${e.dryRun ? '; DRY RUN: virtual time, +seconds from the start, nothing waits' : ''})`;
     case 'host:start':
       return `${t} [${e.host}] host ${e.index + 1}/${e.total}`;
     case 'step:start':
@@ -34,8 +46,9 @@ export function plainLine(e: DeployEvent): string | undefined {
 }
 
 export function plainRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => void {
+  const clock = lineClock();
   return (e) => {
-    const line = plainLine(e);
+    const line = plainLine(e, clock(e));
     if (line !== undefined) out.write(`${line}\n`);
   };
 }

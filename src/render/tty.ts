@@ -3,13 +3,14 @@
 // move the cursor or paint, so it gets the plain lines and nothing else.
 import pc from 'picocolors';
 import type { DeployEvent } from '../engine/events.ts';
-import { plainLine, plainRenderer } from './plain.ts';
+import { lineClock, plainLine, plainRenderer } from './plain.ts';
 
 export function ttyRenderer(out: NodeJS.WritableStream, env: NodeJS.ProcessEnv): (e: DeployEvent) => void {
   if (env.TERM === 'dumb') return plainRenderer(out);
   const color = !env.NO_COLOR;
   const paint = (ok: boolean | undefined, s: string) =>
     !color ? s : ok === false ? pc.red(s) : ok ? pc.green(s) : s;
+  const clock = lineClock();
   let live = '';
   const clear = () => {
     if (live) out.write('\r\x1b[K');
@@ -25,7 +26,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, env: NodeJS.ProcessEnv):
       out.write(color ? pc.dim(live) : live);
       return;
     }
-    const line = plainLine(e);
+    const line = plainLine(e, clock(e));
     if (line === undefined) return;
     clear();
     const ok =

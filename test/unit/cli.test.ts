@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { commandUsage, usage } from '../../src/cli/args.ts';
 import { main } from '../../src/cli/main.ts';
 import type { DeployEvent } from '../../src/engine/events.ts';
+import { plainRenderer } from '../../src/render/plain.ts';
 import { ttyRenderer } from '../../src/render/tty.ts';
 import { runCli } from '../helpers/cli.ts';
 import { baseConfig, captureIo, tempDir, writeConfig } from '../helpers/config.ts';
@@ -196,5 +197,41 @@ describe('uncommitted changes', () => {
     git('commit', '-q', '-am', 'second');
     const clean = await cli(['plan', '--json'], repo);
     expect(JSON.parse(clean.out).warnings.join('\n')).not.toMatch(/uncommitted/);
+  });
+});
+
+describe('dry-run time', () => {
+  const events = (dryRun: boolean): DeployEvent[] => [
+    {
+      at: Date.parse('2026-11-20T10:00:00Z'),
+      kind: 'deploy:start',
+      app: 'a',
+      hosts: ['h'],
+      releaseId: 'r',
+      strategy: 's',
+      mode: 'm',
+      dryRun,
+    },
+    { at: Date.parse('2026-11-20T10:00:58Z'), kind: 'host:end', host: 'h', result: 'deployed' },
+  ];
+  const lines = (dryRun: boolean) => {
+    let text = '';
+    const r = plainRenderer(
+      new Writable({
+        write(chunk, _e, cb) {
+          text += String(chunk);
+          cb();
+        },
+      }),
+    );
+    for (const e of events(dryRun)) r(e);
+    return text.trim().split('\n');
+  };
+
+  it('is relative and labelled virtual in a dry run, the time of day in a real one', () => {
+    const dry = lines(true);
+    expect(dry[0]).toMatch(/^\+0\.0s .*DRY RUN: virtual time/);
+    expect(dry[1]).toBe('+58.0s [h] deployed');
+    expect(lines(false)[1]).toBe('10:00:58 [h] deployed');
   });
 });

@@ -1,9 +1,9 @@
 // Loads deploy.config.ts with Node's own TypeScript support (type stripping, Node >= 22.18):
 // no bundler, no loader hook. Every way a file can be wrong becomes a ConfigError naming the file.
+import './zod-jitless.ts'; // first: before any schema is built
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { config as zodConfig } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { ConfigIssue } from './issues.ts';
 import type { DeployConfig } from './schema.ts';
@@ -15,10 +15,6 @@ export const CONFIG_NAMES = [
   'deploy.config.js',
   'deploy.config.mjs',
 ];
-
-// A CLI run parses one config once: zod's JIT (new Function per object schema) costs more to
-// compile than it saves on a single parse, and is off in CSP-like sandboxes anyway.
-zodConfig({ jitless: true });
 
 export type LoadedConfig = { file: string; config: DeployConfig; warnings: ConfigIssue[] };
 

@@ -79,6 +79,9 @@ const loadBalancer = z
 
 const common = {
   marginSeconds: seconds('Added to the computed bound before the old JVM is stopped.').default(2),
+  quietSeconds: positiveSeconds(
+    'The drain ends only after the host has received no request from the load balancer for this long, with none in flight (docs/drain-evidence.md).',
+  ).default(3),
 };
 const drain = z
   .discriminatedUnion('mode', [
@@ -96,6 +99,9 @@ const drain = z
         .describe("Check schedule: AWS documents 'fixed-rate'; 'fixed-delay' is the field write-up's model."),
       compareWithSleepSeconds: positiveSeconds(
         'A fixed sleep to compare the computed wait with (e.g. 25).',
+      ).optional(),
+      maxWaitSeconds: positiveSeconds(
+        'Hard cap when requests still arrive after the computed bound (default: twice the computed wait); reaching it warns.',
       ).optional(),
       ...common,
     }),
@@ -123,6 +129,7 @@ export const configSchema = z
       responseSeconds: 0.1,
       model: 'fixed-rate',
       marginSeconds: 2,
+      quietSeconds: 3,
     }),
     strategy: z
       .enum(['stop-first', 'build-first'])

@@ -21,6 +21,8 @@ export type HostState = {
   drainEndedBy?: string;
   /** The wait after the drain ran to its end: the load balancer no longer routes to the host. */
   drainWaited?: boolean;
+  /** Load-balancer node addresses the drain saw keep connections to the app (waits.ts). */
+  lbNodes?: string[];
 };
 
 export type Uploader = (exec: Executor, releaseDir: string, signal: AbortSignal) => Promise<string>;

@@ -10,7 +10,8 @@ export type PollResult = {
   last?: string;
   reason?: string;
 };
-export type Check = { done: true } | { done: false; observed: string; fail?: string };
+/** `nextInMs`: the check knows a moment worth looking at sooner (a bound), so the next look lands on it. */
+export type Check = { done: true } | { done: false; observed: string; fail?: string; nextInMs?: number };
 
 export async function poll(opts: {
   clock: Clock;
@@ -34,7 +35,7 @@ export async function poll(opts: {
     const left = deadline - opts.clock.now();
     if (left <= 0) return { state: 'TIMEOUT', attempts: attempt, observed, last };
     try {
-      await opts.clock.sleep(Math.min(delay, left), opts.signal);
+      await opts.clock.sleep(Math.min(delay, left, r.nextInMs ?? delay), opts.signal);
     } catch {
       return { state: 'ABORTED', attempts: attempt, observed, last };
     }

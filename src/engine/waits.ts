@@ -1,88 +1,180 @@
-// The two waits around the restart: until the load balancer has stopped routing to the host
-// (drained), and until it routes to it again (settled). Both are bounded by the plan's numbers and
-// end early only on evidence from the load balancer and the host.
-import * as c from '../remote/commands.ts';
+// The two waits around the restart: until the load balancer has stopped sending requests to the
+// host (drained), and until every one of its nodes sends requests to it again (settled). The
+// evidence is the host's own sockets (remote/traffic.ts) and, where it can be asked, the load
+// balancer's API; the rules are pure (drain-rules.ts); here is only the loop (poll.ts owns time).
+import { parseTraffic, TrafficView, trafficSample } from '../remote/traffic.ts';
 import type { HostCtx } from './context.ts';
+import {
+  type DrainEnd,
+  type DrainEvidence,
+  type DrainRule,
+  drainVerdict,
+  type SettleRule,
+  settleVerdict,
+} from './drain-rules.ts';
 import { poll } from './poll.ts';
 
+// Fast enough that the drain ends well within 1 s of the quiet window closing (a look takes one
+// SSH round trip on top).
+const LOOK_MS = 250;
+const MAX_LOOK_MS = 400;
+// DescribeTargetHealth at most this often: its word changes slowly and AWS throttles it.
+const API_EVERY_MS = 2000;
+
+/** The drain's numbers for this host, by mode (docs/drain-evidence.md). */
+export function drainRule(ctx: HostCtx): DrainRule {
+  const d = ctx.plan.drain;
+  const quietMs = (d.quietSeconds ?? 3) * 1000;
+  if (d.mode === 'termination')
+    return { mode: 'termination', boundMs: d.waitSeconds * 1000, capMs: d.capSeconds * 1000, quietMs };
+  return { mode: 'deregister', capMs: d.capSeconds * 1000, blindMs: d.waitSeconds * 1000, quietMs };
+}
+
+/** One look at the host's sockets, folded into the view; false when they cannot be read. */
+async function look(ctx: HostCtx, view: TrafficView): Promise<boolean> {
+  const r = await ctx.exec.run(trafficSample(ctx.config.app.port), { signal: ctx.signal });
+  if (r.code !== 0) return false;
+  view.observe(ctx.clock.now(), parseTraffic(r.stdout));
+  return true;
+}
+
+/** The API's state for this host, asked at most every API_EVERY_MS (undefined: no load balancer). */
+function apiReader(ctx: HostCtx, keep: (state: string) => boolean = () => false) {
+  let last: { at: number; state: string } | undefined;
+  return async (): Promise<string | undefined> => {
+    if (!ctx.lb) return undefined;
+    if (last && (keep(last.state) || ctx.clock.now() - last.at < API_EVERY_MS)) return last.state;
+    last = { at: ctx.clock.now(), state: await targetState(ctx.lb) };
+    return last.state;
+  };
+}
+
 export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
-  const bound = ctx.plan.drain.waitSeconds;
+  const rule = drainRule(ctx);
+  const view = new TrafficView();
+  // `draining` never turns back into routing: once seen, it need not be asked again.
+  const api =
+    rule.mode === 'deregister' ? apiReader(ctx, (s) => s === 'draining' || s === 'unused') : undefined;
   const t0 = ctx.clock.now();
-  if (!ctx.lb) {
-    await ticking(ctx, bound, 'computed bound (the load balancer cannot be asked)');
-    ctx.state.drainEndedBy = 'bound';
-    ctx.state.drainWaited = true;
-    return `waited the computed bound ${bound} s`;
-  }
-  const lb = ctx.lb;
+  let evidence = true;
+  let end = 'cap' as DrainEnd;
+  let lastTick = -1;
   const result = await poll({
     clock: ctx.clock,
     signal: ctx.signal,
-    timeoutMs: bound * 1000,
-    intervalMs: 500,
-    maxIntervalMs: 1000,
+    timeoutMs: rule.capMs,
+    intervalMs: LOOK_MS,
+    maxIntervalMs: MAX_LOOK_MS,
     check: async () => {
-      const state = await targetState(lb);
-      const routing = state === 'healthy' || state === 'initial';
-      if (routing) return { done: false, observed: state };
-      const inflight = Number(
-        (await ctx.exec.run(c.countInflight(ctx.config.app.port), { signal: ctx.signal })).stdout.trim(),
-      );
-      return inflight === 0 ? { done: true } : { done: false, observed: `${state}+${inflight} in flight` };
+      evidence = (await look(ctx, view)) && evidence;
+      const e: DrainEvidence = {
+        elapsedMs: ctx.clock.now() - t0,
+        evidence,
+        quietMs: ctx.clock.now() - view.lastRequestAt(),
+        inflight: view.inflight(),
+        pending: view.pending(),
+        samples: view.samples,
+        ...(api ? { api: await api() } : {}),
+      };
+      lastTick = tick(ctx, e.elapsedMs, rule.capMs, lastTick, 'drain: until no request reaches the host');
+      const v = drainVerdict(rule, e);
+      if (v.done) end = v.by;
+      return v.done ? { done: true } : v;
     },
   });
   ctx.signal.throwIfAborted();
-  const seconds = Math.round((ctx.clock.now() - t0) / 100) / 10;
-  ctx.state.drainEndedBy = result.state === 'SUCCESS' ? 'confirmed' : 'bound';
+  if (result.state !== 'SUCCESS') end = rule.mode === 'termination' ? 'cap' : 'delay';
+  ctx.state.lbNodes = view.nodes();
+  ctx.state.drainEndedBy = end;
   ctx.state.drainWaited = true;
-  return result.state === 'SUCCESS'
-    ? `drained after ${seconds} s: the load balancer stopped routing and nothing is in flight (bound ${bound} s)`
-    : `waited the bound ${bound} s (last seen: ${result.last ?? 'nothing'})`;
+  const seconds = Math.round((ctx.clock.now() - t0) / 100) / 10;
+  const last = view.lastRequestAt();
+  const lastSeen = Number.isFinite(last)
+    ? `, last request ${Math.round((ctx.clock.now() - last) / 100) / 10} s before`
+    : '';
+  const nodes = `${view.nodes().length} node(s) seen`;
+  const q = rule.quietMs / 1000;
+  switch (end) {
+    case 'bound':
+      return evidence
+        ? `drained after ${seconds} s: the computed bound, with no request for ${q} s and none in flight (${nodes}${lastSeen})`
+        : `waited the bound ${seconds} s (the host's sockets could not be read: no evidence)`;
+    case 'quiet':
+      return `drained after ${seconds} s: no request from the load balancer for ${q} s and none in flight${rule.mode === 'termination' ? `, past the computed bound ${ctx.plan.drain.waitSeconds} s` : ''} (${nodes}${lastSeen})`;
+    case 'delay':
+      return `waited the deregistration delay ${seconds} s (last seen: ${result.last ?? 'nothing'})`;
+    case 'cap':
+      ctx.emit({
+        kind: 'log',
+        host: ctx.host.name,
+        level: 'warn',
+        message: `requests still reached ${ctx.host.name} ${seconds} s after the drain began, past the computed bound ${ctx.plan.drain.waitSeconds} s: the target group's health-check settings do not match the config, or its nodes do not follow the model (docs/drain-evidence.md)`,
+      });
+      return `stopped waiting at the cap ${seconds} s with requests still arriving (${result.last ?? 'nothing'}${lastSeen})`;
+  }
+}
+
+export function settleRule(ctx: HostCtx): SettleRule {
+  const d = ctx.plan.drain;
+  const window = d.readmitAfterSeconds + d.marginSeconds;
+  // A new registration has no documented latency bound: allow a generous multiple of the window.
+  return d.mode === 'termination'
+    ? { mode: 'termination', boundMs: window * 1000 }
+    : { mode: 'deregister', boundMs: Math.max(window * 4, 60) * 1000 };
 }
 
 export async function waitUntilSettled(ctx: HostCtx): Promise<string> {
-  const bound = ctx.plan.drain.readmitAfterSeconds + ctx.plan.drain.marginSeconds;
-  if (!ctx.lb) {
-    await ticking(ctx, bound, 'healthy-threshold window');
-    return `waited the healthy-threshold window ${bound} s`;
-  }
-  const lb = ctx.lb;
-  // A new registration has no documented latency bound: allow a generous multiple of the window.
-  const limit = Math.max(bound * 4, 60);
+  const rule = settleRule(ctx);
+  const nodes = ctx.state.lbNodes ?? [];
+  const view = new TrafficView();
+  const api = rule.mode === 'deregister' ? apiReader(ctx) : undefined;
   const t0 = ctx.clock.now();
+  let by = 'bound';
+  let lastTick = -1;
   const result = await poll({
     clock: ctx.clock,
     signal: ctx.signal,
-    timeoutMs: limit * 1000,
-    intervalMs: 1000,
-    maxIntervalMs: 2000,
+    timeoutMs: rule.boundMs,
+    intervalMs: LOOK_MS,
+    maxIntervalMs: MAX_LOOK_MS,
     check: async () => {
-      const state = await targetState(lb);
-      return state === 'healthy' ? { done: true } : { done: false, observed: state };
+      if (nodes.length > 0) await look(ctx, view);
+      const routing = nodes.filter((n) => (view.lastRequestFrom(n) ?? Number.NEGATIVE_INFINITY) >= t0);
+      const elapsedMs = ctx.clock.now() - t0;
+      const state = api ? await api() : undefined;
+      lastTick = tick(ctx, elapsedMs, rule.boundMs, lastTick, 'settle: until every node routes to the host');
+      const v = settleVerdict(rule, { elapsedMs, nodes, routing, ...(state ? { api: state } : {}) });
+      if (v.done) by = v.by;
+      return v.done ? { done: true } : v;
     },
   });
-  const seconds = Math.round((ctx.clock.now() - t0) / 100) / 10;
-  if (result.state === 'SUCCESS') return `healthy in the target group after ${seconds} s`;
   ctx.signal.throwIfAborted();
-  throw new Error(
-    `the target never became healthy in the target group within ${limit} s (last: ${result.last ?? 'nothing'})`,
-  );
+  const seconds = Math.round((ctx.clock.now() - t0) / 100) / 10;
+  if (result.state === 'FAILURE') throw new Error(`${result.reason} within ${seconds} s`);
+  if (by === 'nodes') return `every node (${nodes.length}) routes to the host again after ${seconds} s`;
+  if (by === 'api') return `healthy in the target group after ${seconds} s (no node seen before the drain)`;
+  if (nodes.length > 0)
+    ctx.emit({
+      kind: 'log',
+      host: ctx.host.name,
+      level: 'warn',
+      message: `after ${seconds} s ${result.last ?? 'some node is not seen routing'} to ${ctx.host.name}; going on at the bound`,
+    });
+  return `waited the re-admission bound ${seconds} s${nodes.length > 0 ? ` (${result.last ?? ''})` : ''}`;
 }
 
-async function ticking(ctx: HostCtx, seconds: number, note: string): Promise<void> {
-  const end = ctx.clock.now() + seconds * 1000;
-  for (;;) {
-    const left = end - ctx.clock.now();
-    if (left <= 0) return;
-    ctx.emit({
-      kind: 'wait:tick',
-      host: ctx.host.name,
-      elapsedSeconds: Math.round(seconds - left / 1000),
-      boundSeconds: seconds,
-      note,
-    });
-    await ctx.clock.sleep(Math.min(1000, left), ctx.signal);
-  }
+/** A `wait:tick` event once a second of the wait, for the live renderers. */
+function tick(ctx: HostCtx, elapsedMs: number, boundMs: number, last: number, note: string): number {
+  const second = Math.floor(elapsedMs / 1000);
+  if (second === last) return last;
+  ctx.emit({
+    kind: 'wait:tick',
+    host: ctx.host.name,
+    elapsedSeconds: second,
+    boundSeconds: Math.round(boundMs / 1000),
+    note,
+  });
+  return second;
 }
 
 /** This host's state in the target group, as the load balancer reports it. */

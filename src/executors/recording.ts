@@ -24,8 +24,8 @@ export const happyPath: Responder = (cmd) => {
       return { stdout: '200' };
     case 'health.probe':
       return { stdout: '200' };
-    case 'inflight.count':
-      return { stdout: '0\n' };
+    case 'traffic.sample':
+      return { stdout: '' }; // no connection: nothing reaches the host, so each wait ends at its bound
     case 'release.switch':
       return { stdout: 'previous\n' };
     case 'state.read':

@@ -40,10 +40,24 @@ export type Plan = {
     unhealthyAfterSeconds: Window;
     waitSeconds: number;
     marginSeconds: number;
+    /** The drain ends after this long with no request from the load balancer on the host. */
+    quietSeconds: number;
+    /** The drain's hard end: termination, the cap past the bound; deregister, the deregistration delay. */
+    capSeconds: number;
     readmitAfterSeconds: number;
     readmitWindowSeconds: Window;
     deregistrationDelaySeconds: { value: number; source: Source };
-    terms: { I: number; T: number; N: number; H: number; r?: number; d?: number; dOk: number; D?: number };
+    terms: {
+      I: number;
+      T: number;
+      N: number;
+      H: number;
+      r?: number;
+      d?: number;
+      dOk: number;
+      D?: number;
+      Q: number;
+    };
     formula: { earliest: string; latest: string; readmitEarliest: string; readmitLatest: string };
     comparison?: {
       sleepSeconds: number;
@@ -106,6 +120,11 @@ export function buildPlan(config: DeployConfig, facts: Facts): Plan {
       unhealthyAfterSeconds: unhealthy,
       waitSeconds,
       marginSeconds: drain.marginSeconds,
+      quietSeconds: drain.quietSeconds,
+      capSeconds:
+        drain.mode === 'termination'
+          ? round(drain.maxWaitSeconds ?? 2 * waitSeconds)
+          : Math.max(D, waitSeconds),
       readmitAfterSeconds: readmit.latest,
       readmitWindowSeconds: { earliest: readmit.earliest, latest: readmit.latest },
       deregistrationDelaySeconds: { value: D, source: facts.deregistrationDelay.source },
@@ -116,6 +135,7 @@ export function buildPlan(config: DeployConfig, facts: Facts): Plan {
         H: hc.healthyThreshold,
         ...(drain.mode === 'termination' ? { r: drain.responseSeconds, d } : { D }),
         dOk: readmit.dOk,
+        Q: drain.quietSeconds,
       },
       formula: {
         ...formula,

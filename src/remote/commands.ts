@@ -145,10 +145,6 @@ export const probeHealth = (port: number, path: string): Cmd =>
     path,
   ]);
 
-/** Established connections to the app port: requests the load balancer still has in flight. */
-export const countInflight = (port: number): Cmd =>
-  script('inflight.count', 'ss -Htn state established "( sport = :$1 )" 2>/dev/null | wc -l', [port]);
-
 /** One-line mark files the host's memory sampler rereads every second. */
 export const mark = (l: Layout, key: 'step' | 'old.pid' | 'new.pid', value: string): Cmd =>
   script('mark', 'printf "%s\\n" "$2" > "$1"', [`${l.marks}/${key}`, value]);

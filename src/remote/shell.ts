@@ -24,7 +24,7 @@ export type CmdKind =
   | 'build.kill'
   | 'drain.post'
   | 'health.probe'
-  | 'inflight.count'
+  | 'traffic.sample'
   | 'mark'
   | 'history.append'
   | 'history.read'

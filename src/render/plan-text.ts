@@ -43,13 +43,17 @@ export function renderPlanText(plan: Plan): string {
   } else {
     lines.push(
       '',
-      'Deregistration (routing stops at once; draining ends when nothing is in flight, though the API says draining for D)',
+      'Deregistration (each load-balancer node stops routing after its own delay; the API says draining for D)',
       `  deregistration delay D = ${n(drain.deregistrationDelaySeconds.value)} s (${source(drain.deregistrationDelaySeconds.source)})`,
-      `  expected = ${drain.formula.latest} = ${n(drain.unhealthyAfterSeconds.latest)} s, confirmed on the host by counting in-flight connections (longest request: drain.maxRequestSeconds, source: config)`,
+      `  expected = ${drain.formula.latest} = ${n(drain.unhealthyAfterSeconds.latest)} s (longest request: drain.maxRequestSeconds, source: config); used as the bound only when the host's sockets cannot be read`,
     );
   }
   lines.push(
     `  wait     = latest + margin = ${n(drain.unhealthyAfterSeconds.latest)} + ${n(drain.marginSeconds)} = ${n(drain.waitSeconds)} s (margin: drain.marginSeconds, source: config)`,
+    drain.mode === 'termination'
+      ? `  evidence: never before the wait; ends there once the host has received no request from the load balancer for Q = ${n(t.Q)} s and none is in flight, else when it has (at most ${n(drain.capSeconds)} s, then a warning)`
+      : `  evidence: ends once the API says draining and the host has received no request from the load balancer for Q = ${n(t.Q)} s with none in flight (at most D = ${n(drain.capSeconds)} s)`,
+    `  (Q: drain.quietSeconds, source: config; the host's sockets are read with ss -tin)`,
   );
   if (drain.comparison) {
     const c = drain.comparison;

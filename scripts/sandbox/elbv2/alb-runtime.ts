@@ -1,6 +1,6 @@
 // The ELBv2 endpoint's runtime for the ALB model (scripts/sandbox/alb.ts): several HAProxy nodes.
 // A registration change reaches each node after its own delay (seeded random, per call and node),
-// in call order per node; DescribeTargetHealth answers at once from the aggregated view
+// in call order per node and target; DescribeTargetHealth answers at once from the aggregated view
 // (`aggregate`, below), which runs ahead of the slowest node.
 import fs from 'node:fs';
 import {
@@ -126,8 +126,9 @@ export function albRuntime(o: AlbRuntimeOptions): Runtime & { close(): void } {
       const { minSeconds: min, maxSeconds: max } = o.propagation;
       for (const n of o.nodes) {
         const k = key(n.name, server);
-        const due = Math.max(requestedAt + (min + random() * (max - min)) * 1000, lastDue.get(n.name) ?? 0);
-        lastDue.set(n.name, due);
+        // Changes to one target reach a node in call order; changes to different targets race.
+        const due = Math.max(requestedAt + (min + random() * (max - min)) * 1000, lastDue.get(k) ?? 0);
+        lastDue.set(k, due);
         pending.set(k, (pending.get(k) ?? 0) + 1);
         const timer = setTimeout(() => {
           timers.delete(timer);

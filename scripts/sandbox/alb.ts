@@ -93,19 +93,24 @@ export type Routed = {
   ms: number;
 };
 
-/** The `req` lines of a node's log (haproxy.ts, albNode log-format): `req <epoch ms> <backend> <server> <status> <Ta>`. */
+/**
+ * The `req` lines of a node's log (haproxy.ts, albNode log-format):
+ * `req <accept epoch ms> <Th> <Ti> <TR> <backend> <server> <status> <Ta>`. The request was routed
+ * once it was received: accept + handshake + idle + receive time (-1: did not apply).
+ */
 export function parseRequestLog(node: string, text: string): Routed[] {
   const out: Routed[] = [];
+  const ms = (v: string | undefined) => Math.max(0, Number(v));
   for (const line of text.split('\n')) {
-    const m = /^req (\d{13}) (\S+) (\S+) (-?\d+) (-?\d+)/.exec(line);
+    const m = /^req (\d{13}) (-?\d+) (-?\d+) (-?\d+) (\S+) (\S+) (-?\d+) (-?\d+)/.exec(line);
     if (!m) continue;
     out.push({
       node,
-      at: Number(m[1]),
-      backend: m[2]!,
-      server: m[3]!,
-      status: Number(m[4]),
-      ms: Number(m[5]),
+      at: Number(m[1]) + ms(m[2]) + ms(m[3]) + ms(m[4]),
+      backend: m[5]!,
+      server: m[6]!,
+      status: Number(m[7]),
+      ms: Number(m[8]),
     });
   }
   return out;

@@ -80,10 +80,12 @@ const albDefaults = `  option http-keep-alive
 // Idle server connections stay pooled; each purge period closes half of them.
 const POOL = 'pool-purge-delay 30s';
 
-// Every request is logged: accept time in epoch ms, backend, server, status, total time. These lines
-// are the model's record of which node routed which request to which target, and when.
+// Every request is logged: the accept date in epoch ms (for a later request on a kept-alive client
+// connection HAProxy resets it to the end of the previous response), the handshake, idle and
+// request-receive times that follow it, backend, server, status, total time. These lines are the
+// model's record of which node routed which request to which target, and when (alb.ts adds them up).
 const albFrontend = (backend: string) => `  log global
-  log-format "req %Ts%ms %b %s %ST %Ta"
+  log-format "req %Ts%ms %Th %Ti %TR %b %s %ST %Ta"
   # Fail-open: no usable target in the checked backend -> route to every registered target.
   use_backend ${FAIL_OPEN_BACKEND} if { nbsrv(${backend}) eq 0 }
 `;

@@ -76,7 +76,7 @@ describe('node configuration and records', () => {
     expect(cfg).toMatch(/http-reuse always/);
     expect(cfg).toMatch(new RegExp(`source ${node.ip.replaceAll('.', '\\.')}`));
     expect(cfg).toMatch(/use_backend failopen if \{ nbsrv\(app\) eq 0 \}/);
-    expect(cfg).toMatch(/log-format "req %Ts%ms %b %s %ST %Ta"/);
+    expect(cfg).toMatch(/log-format "req %Ts%ms %Th %Ti %TR %b %s %ST %Ta"/);
   });
   it('the single-HAProxy mode keeps one server connection per request', () => {
     const single = haproxyConfig({
@@ -88,12 +88,13 @@ describe('node configuration and records', () => {
     expect(single).toMatch(/option http-server-close/);
     expect(single).not.toMatch(/failopen|source /);
   });
-  it('parses the request log into who routed what, when', () => {
+  it('parses the request log into who routed what, when (accept + handshake + idle + receive)', () => {
+    // Recorded from HAProxy 2.6 on a kept-alive client connection, requests 700 ms apart.
     const text =
-      'Health check for server app/h1 succeeded\nreq 1796128359836 app h2 200 2\nreq 1796128359889 failopen h1 200 5\n';
+      'Health check for server app/h1 succeeded\nreq 1796130244943 0 2 0 app h2 200 2\nreq 1796130244945 -1 706 0 failopen h1 503 0\n';
     expect(parseRequestLog('n2', text)).toEqual([
-      { node: 'n2', at: 1796128359836, backend: 'app', server: 'h2', status: 200, ms: 2 },
-      { node: 'n2', at: 1796128359889, backend: 'failopen', server: 'h1', status: 200, ms: 5 },
+      { node: 'n2', at: 1796130244945, backend: 'app', server: 'h2', status: 200, ms: 2 },
+      { node: 'n2', at: 1796130245651, backend: 'failopen', server: 'h1', status: 503, ms: 0 },
     ]);
   });
   it('one URL per node, on the instance ports', () => {

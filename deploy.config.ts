@@ -42,6 +42,8 @@ export default defineConfig({
     // HAProxy schedules checks fixed-delay (measured: docs/sandbox.md); a real ALB is fixed-rate (the default).
     model: 'fixed-delay',
     marginSeconds: 1,
+    // The drain also waits until no request has reached the host for this long (docs/drain-evidence.md).
+    quietSeconds: 3,
     compareWithSleepSeconds: 25,
   },
   ssh: { knownHostsPath: '.sandbox/ssh/known_hosts' },

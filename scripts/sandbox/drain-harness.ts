@@ -5,7 +5,9 @@
 //   today     the rule handoff had before: the API no longer says healthy/initial and no established
 //             connection on the app port, else the bound min(D, longest request) + margin
 //   evidence  the rule handoff has now: the product's own pure parts (remote/traffic.ts,
-//             engine/drain-rules.ts) fed by the same `ss -tin` look, over the sandbox's SSH client
+//             engine/drain-rules.ts) fed by the same `ss -tin` command, run in the host's network
+//             namespace (the product runs it over one kept SSH session; a new ssh per look here would
+//             add a handshake to every look and make the rule look slower than it is)
 //   unused    what the SDK waiter does: until DescribeTargetHealth says `unused`
 import {
   DeregisterTargetsCommand,
@@ -14,12 +16,11 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { drainVerdict } from '../../src/engine/drain-rules.ts';
-import { shellJoin } from '../../src/remote/shell.ts';
 import { parseTraffic, TrafficView, trafficSample } from '../../src/remote/traffic.ts';
 import { APP_PORT, ELBV2 } from './contract.ts';
 import { waitForServers } from './haproxy.ts';
 import { restartApp } from './hosts.ts';
-import { sleep } from './proc.ts';
+import { run, sleep } from './proc.ts';
 import { sshRun } from './ssh.ts';
 import type { HostState, SandboxState } from './state.ts';
 
@@ -99,7 +100,7 @@ async function waitByRule(client: ElasticLoadBalancingV2Client, host: HostState,
       };
       let api = '';
       for (;;) {
-        const r = await sshRun(host.ip, shellJoin(trafficSample(APP_PORT).argv));
+        const r = await run('ip', ['netns', 'exec', host.netns, ...trafficSample(APP_PORT).argv]);
         view.observe(Date.now(), parseTraffic(r.stdout));
         if (api !== 'draining' && api !== 'unused') api = await apiStateOf(client, host.instanceId);
         const v = drainVerdict(rule, {

@@ -55,7 +55,12 @@ export type RequestRecord = {
   /** The host that answered (`host=` in the app's body), when it did. */
   host?: string;
 };
-export type LoadRun = { done: Promise<LoadResult>; stop(): void };
+export type LoadRun = {
+  done: Promise<LoadResult>;
+  stop(): void;
+  /** With `record`: the requests so far (a settled one has its outcome; one in flight says 'ok' for now). */
+  records(): RequestRecord[];
+};
 
 export function startLoad(opts: LoadOptions): LoadRun {
   const urls = (opts.urls ?? [opts.url ?? `http://${FRONTEND.host}:${FRONTEND.port}/`]).map(
@@ -173,6 +178,7 @@ export function startLoad(opts: LoadOptions): LoadRun {
   tick();
   return {
     done,
+    records: () => [...(requests ?? [])],
     stop: () => {
       stopped = true;
       maybeFinish();

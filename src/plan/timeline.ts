@@ -49,7 +49,10 @@ export function hostSteps(input: TimelineInput): Step[] {
     {
       step: 'wait',
       seconds: input.waitSeconds,
-      note: 'computed bound; ends early when the LB confirms and nothing is in flight',
+      note:
+        input.mode === 'termination'
+          ? 'computed bound; longer while requests still reach the host'
+          : '~estimate; until no request reaches the host for drain.quietSeconds, at most D',
     },
     {
       step: 'stop',
@@ -61,7 +64,11 @@ export function hostSteps(input: TimelineInput): Step[] {
     { step: 'start', seconds: 0.5, note: 'setsid, stdin /dev/null, log file, PID file' },
     { step: 'health', seconds: input.bootSeconds, note: '~estimate: JVM boot until /health answers' },
     { step: 'admit', seconds: 0.2, note: admitNote },
-    { step: 'settle', seconds: input.settleSeconds, note: 'healthy-threshold window before the next host' },
+    {
+      step: 'settle',
+      seconds: input.settleSeconds,
+      note: 'until every load-balancer node routes to the host; bound: the re-admission window',
+    },
   ];
   const preflight: Step = {
     step: 'preflight',

@@ -51,8 +51,10 @@ export default defineConfig({
     deregistrationDelaySeconds: 300,
   },
 
-  // 'termination': POST the path so /health fails, wait out the computed window, then stop.
-  // 'deregister': DeregisterTargets (needs instanceId on every host), wait until nothing is in flight.
+  // 'termination': POST the path so /health fails, wait out the computed window (and until no
+  // request reaches the host), then stop.
+  // 'deregister': DeregisterTargets (needs instanceId on every host), wait until no load-balancer
+  // node has sent a request for drain.quietSeconds (3) and nothing is in flight.
   drain: {
     mode: 'termination',
     path: '/termination',

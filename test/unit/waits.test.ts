@@ -12,6 +12,7 @@ import { buildPlan } from '../../src/plan/plan.ts';
 import type { LoadBalancerPort, TargetState } from '../../src/ports.ts';
 import { layout } from '../../src/remote/layout.ts';
 import { baseConfig, edit } from '../helpers/config.ts';
+import { runEngine } from '../helpers/engine.ts';
 import { type HostScript, ssAt } from '../helpers/traffic.ts';
 
 const NODES = ['10.0.0.201', '10.0.0.202', '10.0.0.203'];
@@ -227,5 +228,35 @@ describe("settle: every node routes to the host again, not the API's first healt
     await expect(waitUntilSettled(never.ctx)).rejects.toThrow(
       /never became healthy in the target group \(last: initial\) within 60 s/,
     );
+  });
+});
+
+describe('the rolling deploy: the next host is drained only once every node routes to the previous one', () => {
+  it("with no load balancer to ask: b is drained after the last of a's nodes is back, not at a's health", async () => {
+    const clock = new VirtualClock();
+    const t0 = clock.now();
+    const marks: Record<string, number> = {};
+    const back = [2000, 3000, 9000]; // when each node routes to a's new JVM, after its start
+    const r = await runEngine({
+      clock,
+      respond: (host, cmd) => {
+        const now = clock.now() - t0;
+        if (cmd.kind === 'drain.post') marks[`${host}.drain`] = now;
+        if (cmd.kind === 'jvm.start') marks[`${host}.start`] = now;
+        if (cmd.kind === 'state.read') return { stdout: 'current=r1\npid=4242\nstate=alive\n' };
+        if (cmd.kind !== 'traffic.sample') return undefined;
+        const drained = marks[`${host}.drain`];
+        const started = marks[`${host}.start`];
+        const script: HostScript =
+          started !== undefined
+            ? { nodes: NODES.map((addr, i) => ({ addr, from: started + back[i]!, until: 1e9 })) }
+            : { nodes: NODES.map((addr) => ({ addr, until: drained === undefined ? 1e9 : drained + 2000 })) };
+        return { stdout: ssAt(script, now) };
+      },
+    });
+    expect(r.run.exitCode).toBe(0);
+    expect(marks['b.drain']).toBeGreaterThanOrEqual(marks['a.start']! + 9000);
+    const settle = r.run.hosts[0]!.outcome.steps.find((s) => s.name === 'settle')!;
+    expect(settle.detail).toMatch(/every node \(3\) routes to the host again/);
   });
 });

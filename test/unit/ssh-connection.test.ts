@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectSsh, type SshExecutor, type SshTarget } from '../../src/executors/ssh.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
 import { tempDir } from '../helpers/config.ts';
+import { failure } from '../helpers/failure.ts';
 import { startSshServer, type TestSshServer } from '../helpers/ssh-server.ts';
 
 let server: TestSshServer | undefined;
@@ -40,15 +41,6 @@ async function setup(over: Partial<SshTarget> = {}, refuseLogin = false) {
 
 const echo = (text: string): Cmd => ({ kind: 'mark', argv: ['echo', text] });
 const hang: Cmd = { kind: 'mark', argv: ['hang'] };
-
-async function failure(p: Promise<unknown>): Promise<Error & { exitCode?: number }> {
-  try {
-    await p;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('connecting', () => {
   it('retries connections reset by the network, then runs the command', async () => {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectSsh, type SshExecutor, type SshTarget } from '../../src/executors/ssh.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
 import { tempDir } from '../helpers/config.ts';
+import { failure } from '../helpers/failure.ts';
 import { keygenFingerprint, sshKeygen } from '../helpers/ssh-keys.ts';
 import { opensshClient, type Sshd, sshdMissing, startSshd } from '../helpers/sshd.ts';
 
@@ -50,15 +51,6 @@ async function server(hostKeyType: 'ed25519' | 'rsa' = 'ed25519') {
     ...over,
   });
   return { dir, client, knownHosts, sshd, target };
-}
-
-async function failure(p: Promise<unknown>): Promise<Error & { exitCode?: number }> {
-  try {
-    await p;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 suite('against OpenSSH sshd', () => {

@@ -2,6 +2,7 @@
 // connection attempts, can reset the first few, cut live connections with a TCP reset, or freeze
 // them (packets stop, as when a host hangs or a network path drops), so the SSH executor meets
 // real connection failures, not a mocked client.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -27,6 +28,8 @@ export type ServerOptions = {
   dir: string;
   /** Refuse every login. */
   refuseLogin?: boolean;
+  /** Run any other command with `sh -c` on this machine (CLI tests that read files under a temp app.dir). */
+  shell?: boolean;
 };
 
 /** Writes known_hosts (for this server), its host key (`host_key`) and a client key (`id_ed25519`) into dir. */
@@ -41,7 +44,7 @@ export async function startSshServer(opts: ServerOptions): Promise<TestSshServer
       else ctx.reject(['publickey']);
     });
     client.on('session', (accept) => {
-      accept().on('exec', (acceptExec, _reject, info) => exec(acceptExec(), info.command));
+      accept().on('exec', (acceptExec, _reject, info) => exec(acceptExec(), info.command, opts.shell));
     });
   });
   await listen(ssh as unknown as Server);
@@ -98,8 +101,9 @@ export async function startSshServer(opts: ServerOptions): Promise<TestSshServer
   };
 }
 
-// A tiny command set: `echo WORDS` answers, `hang` never ends (until the connection does).
-function exec(stream: ssh2.ServerChannel, command: string): void {
+// A tiny command set: `echo WORDS` answers, `hang` never ends (until the connection does); with
+// `shell`, anything else runs in `sh -c`.
+function exec(stream: ssh2.ServerChannel, command: string, shell = false): void {
   const echo = /^'?echo'? (.*)$/.exec(command);
   if (echo) {
     stream.write(`${echo[1]?.replaceAll("'", '')}\n`);
@@ -108,6 +112,17 @@ function exec(stream: ssh2.ServerChannel, command: string): void {
     return;
   }
   if (/hang/.test(command)) return;
+  if (shell) {
+    const child = spawn('sh', ['-c', command], { stdio: 'pipe' });
+    stream.pipe(child.stdin);
+    child.stdout.pipe(stream, { end: false });
+    child.stderr.pipe(stream.stderr, { end: false });
+    child.on('close', (code) => {
+      stream.exit(code ?? 255);
+      stream.end();
+    });
+    return;
+  }
   stream.stderr.write(`unknown command: ${command}\n`);
   stream.exit(127);
   stream.end();

@@ -1,26 +1,28 @@
 // `deploy status`, `deploy history` and `deploy unlock`: read (or clear the lock) on each host.
 import { loadConfig } from '../../config/load.ts';
-import { resolveHosts } from '../../core/facts.ts';
 import { EXIT } from '../../errors.ts';
 import * as c from '../../remote/commands.ts';
 import { type Layout, layout } from '../../remote/layout.ts';
 import { parseLockOwner, readLock, removeLock } from '../../remote/lock.ts';
 import type { Cmd } from '../../remote/shell.ts';
 import type { Io } from '../io.ts';
-import { connectHost } from './connect.ts';
+import { configuredHosts, connectHost } from './connect.ts';
 
 type Values = Record<string, unknown>;
 type Run = (cmd: Cmd) => Promise<string>;
 
-async function eachHost<T>(values: Values, io: Io, fn: (l: Layout, run: Run) => Promise<T>) {
+async function eachHost<T>(values: Values, io: Io, fn: (l: Layout, run: Run, host: string) => Promise<T>) {
   const { config } = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
-  const hosts = await resolveHosts(config, { hostsFilter: values.hosts as string | undefined });
+  const hosts = await configuredHosts(config, io, values.hosts as string | undefined);
   const l = layout(config.app.dir);
   const out: { host: string; value: T }[] = [];
   for (const host of hosts) {
     const exec = await connectHost(config, host, io.cwd);
     try {
-      out.push({ host: host.name, value: await fn(l, async (cmd) => (await exec.run(cmd)).stdout) });
+      out.push({
+        host: host.name,
+        value: await fn(l, async (cmd) => (await exec.run(cmd)).stdout, host.name),
+      });
     } finally {
       await exec.close();
     }
@@ -56,12 +58,33 @@ export async function statusCommand(values: Values, io: Io): Promise<number> {
   return EXIT.deployed;
 }
 
+export type HistoryEntry = Record<string, string | null>;
+
+/**
+ * history.jsonl -> its entries. A line that is not whole JSON (a write cut short by a full disk or
+ * a killed session) is skipped with a warning naming the host and the line, so one bad line never
+ * hides the rest (or stops a rollback).
+ */
+export function parseHistory(text: string, host: string, warn: (message: string) => void): HistoryEntry[] {
+  const entries: HistoryEntry[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    try {
+      const entry = JSON.parse(line) as unknown;
+      if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+        entries.push(entry as HistoryEntry);
+        continue;
+      }
+    } catch {}
+    warn(`${host}: history.jsonl line ${i + 1} is not a whole JSON line (cut short?); skipped it`);
+  }
+  return entries;
+}
+
 export async function historyCommand(values: Values, io: Io): Promise<number> {
-  const { out } = await eachHost(values, io, async (l, run) =>
-    (await run(c.readHistory(l)))
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, string | null>),
+  const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
+  const { out } = await eachHost(values, io, async (l, run, host) =>
+    parseHistory(await run(c.readHistory(l)), host, warn),
   );
   if (values.json) {
     io.stdout.write(
@@ -92,10 +115,7 @@ export async function unlockCommand(values: Values, io: Io): Promise<number> {
 }
 
 /** The release before the current one, from the host's own history. */
-export function previousFromHistory(
-  lines: Record<string, string | null>[],
-  current: string | undefined,
-): string | undefined {
+export function previousFromHistory(lines: HistoryEntry[], current: string | undefined): string | undefined {
   const last = [...lines].reverse().find((e) => e.result === 'deployed' && e.release === current);
   return last?.from ?? undefined;
 }

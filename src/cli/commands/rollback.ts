@@ -13,7 +13,7 @@ import { layout } from '../../remote/layout.ts';
 import { confirmOrCancel } from '../confirm.ts';
 import type { Io } from '../io.ts';
 import { connectHost } from './connect.ts';
-import { previousFromHistory } from './hosts-info.ts';
+import { parseHistory, previousFromHistory } from './hosts-info.ts';
 import { makePlan } from './plan.ts';
 import { renderers } from './renderers.ts';
 
@@ -27,10 +27,9 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
     const l = layout(config.app.dir);
     const state = (await probe.run(c.readState(l))).stdout;
     const current = /^current=(.*)$/m.exec(state)?.[1];
-    const history = (await probe.run(c.readHistory(l))).stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((x) => JSON.parse(x));
+    const history = parseHistory((await probe.run(c.readHistory(l))).stdout, first.name, (m) =>
+      io.stderr.write(`warning: ${m}\n`),
+    );
     target = previousFromHistory(history, current);
     if (!target)
       throw new UsageError(

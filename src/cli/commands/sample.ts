@@ -3,7 +3,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
-import { resolveHosts } from '../../core/facts.ts';
 import { EXIT, UsageError } from '../../errors.ts';
 import { analyzeMemory } from '../../memory/analysis.ts';
 import { startSampler } from '../../memory/collect.ts';
@@ -11,16 +10,19 @@ import { layout } from '../../remote/layout.ts';
 import { memoryCsv } from '../../report/memory-csv.ts';
 import { renderTerminalChart } from '../../report/terminal-chart.ts';
 import type { Io } from '../io.ts';
-import { connectHost } from './connect.ts';
+import { configuredHosts, connectHost } from './connect.ts';
 
 export async function sampleCommand(values: Record<string, unknown>, io: Io): Promise<number> {
-  const name = values.host as string | undefined;
-  if (!name) throw new UsageError('deploy sample needs --host NAME');
+  const name = (values.host as string | undefined)?.trim();
+  if (!name || name.includes(','))
+    throw new UsageError(
+      `deploy sample takes one host name: --host NAME${values.host === undefined ? '' : ` (got '${values.host}')`}`,
+    );
   const duration = Number(values.duration ?? 60);
   if (!Number.isInteger(duration) || duration < 1)
     throw new UsageError(`--duration must be a whole number of seconds >= 1, got '${values.duration}'`);
   const { config } = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
-  const [host] = await resolveHosts(config, { hostsFilter: name });
+  const [host] = await configuredHosts(config, io, name);
   const exec = await connectHost(config, host!, io.cwd);
   const started = Date.now();
   const sampler = startSampler(exec, {

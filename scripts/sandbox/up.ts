@@ -1,57 +1,38 @@
 // `npm run sandbox:up -- [--hosts N] [--interval S] [--timeout S] [--unhealthy N] [--healthy N]
-//  [--deregistration-delay S] [--lb haproxy|alb] [--nodes N] [--propagation MIN-MAX] [--seed N]`: builds the sandbox (docs/sandbox.md). Idempotent: a running sandbox is
-// left as it is; a half-made one is torn down first.
+//  [--deregistration-delay S] [--lb haproxy|alb] [--nodes N] [--propagation MIN-MAX] [--seed N]`:
+// builds the sandbox (docs/sandbox.md). Idempotent: a running sandbox is left as it is; a half-made
+// one is torn down first. The load balancer and the ELBv2 endpoint: up-lb.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkHealthCheck } from '../../src/plan/drain.ts';
-import {
-  checkPropagation,
-  DEFAULT_ALB_NODES,
-  DEFAULT_PROPAGATION,
-  type Propagation,
-  parsePropagation,
-  startAlbNodes,
-  waitForAlbNodes,
-} from './alb.ts';
+import { DEFAULT_PROPAGATION, parsePropagation } from './alb.ts';
 import { buildRelease } from './app.ts';
 import { detectCgroup } from './cgroup.ts';
 import {
-  ALB_DIR,
-  APP_PORT,
   BRIDGE,
   BRIDGE_IP,
   DEFAULT_HEALTH_CHECK,
-  ELBV2,
-  FRONTEND,
-  HAPROXY_BACKEND,
-  HAPROXY_DIR,
-  HAPROXY_SOCKET,
   type HealthCheckSettings,
   hostSpec,
-  MAX_ALB_NODES,
   PREFIX_LEN,
   SANDBOX_DIR,
 } from './contract.ts';
 import { sandboxDown } from './down.ts';
-import { FAIL_OPEN_BACKEND, startHaproxy, waitForServers } from './haproxy.ts';
 import { createHost, ensureSystemDirs, startInitialApp, verifyHost, waitForApp } from './hosts.ts';
 import { acquireLock } from './lock.ts';
 import { createBridge, linkExists, netnsList } from './net.ts';
 import { requireMachine } from './preflight.ts';
-import { isAlive, procOf, spawnDetached } from './proc.ts';
-import { prepareClientKey, waitForPort, writeKnownHosts } from './sshd.ts';
+import { isAlive, procOf } from './proc.ts';
+import { prepareClientKey, writeKnownHosts } from './sshd.ts';
 import { readState, type SandboxState, writeState } from './state.ts';
+import { type LbOptions, startElbv2, startLoadBalancer } from './up-lb.ts';
 
-export type UpOptions = {
+export type UpOptions = LbOptions & {
   keepOnFailure?: boolean;
   hosts?: number;
   healthCheck?: Partial<HealthCheckSettings>;
   deregistrationDelaySeconds?: number;
-  /** 'alb': the ALB model (alb.ts) instead of one HAProxy. */
-  lb?: 'haproxy' | 'alb';
-  albNodes?: number;
-  propagation?: Propagation;
 };
 
 const log = (msg: string) => console.error(`[sandbox:up] ${msg}`);
@@ -76,45 +57,6 @@ async function refuseForeignLeftovers(names: string[]): Promise<void> {
     throw new Error(
       `${found.join(', ')} already exist but no sandbox state records them: remove them by hand`,
     );
-}
-
-async function startElbv2(state: SandboxState, delaySeconds: number): Promise<void> {
-  const main = path.join(import.meta.dirname, 'elbv2', 'main.ts');
-  if (!fs.existsSync(main)) return; // the endpoint is optional until it lands
-  const dir = path.join(SANDBOX_DIR, 'elbv2');
-  fs.mkdirSync(dir, { recursive: true });
-  const config = path.join(dir, 'config.json');
-  const hc = state.healthCheck;
-  const opts = {
-    port: ELBV2.port,
-    host: '127.0.0.1',
-    socketPath: HAPROXY_SOCKET,
-    backend: HAPROXY_BACKEND,
-    targetGroup: {
-      name: ELBV2.targetGroupName,
-      arn: ELBV2.targetGroupArn,
-      port: APP_PORT,
-      healthCheck: { ...hc, path: '/health' },
-      deregistrationDelaySeconds: delaySeconds,
-    },
-    targets: state.hosts.map((h) => ({ id: h.instanceId, server: h.name, port: APP_PORT })),
-    ...(state.alb
-      ? {
-          alb: {
-            nodes: state.alb.nodes.map((n) => ({ name: n.name, socketPath: n.socket })),
-            failOpenBackend: FAIL_OPEN_BACKEND,
-            propagation: state.alb.propagation,
-            eventsFile: state.alb.events,
-          },
-        }
-      : {}),
-  };
-  fs.writeFileSync(config, `${JSON.stringify(opts, null, 2)}\n`);
-  const logFile = path.join(dir, 'elbv2.log');
-  const proc = await spawnDetached(process.execPath, [main, '--config', config], logFile);
-  state.elbv2 = { ...proc, port: ELBV2.port, log: logFile };
-  writeState(state);
-  await waitForPort('127.0.0.1', ELBV2.port, 10_000);
 }
 
 export async function sandboxUp(opts: UpOptions = {}): Promise<SandboxState> {
@@ -190,8 +132,7 @@ async function up(opts: UpOptions): Promise<SandboxState> {
       host.app = procOf(pids[i] ?? 0);
     });
     save();
-    if (opts.lb === 'alb') await upAlb(state, opts, save);
-    else await upHaproxy(state, save);
+    await startLoadBalancer(state, opts, save);
     await startElbv2(state, opts.deregistrationDelaySeconds ?? 10);
     state.ready = true;
     save();
@@ -205,62 +146,6 @@ async function up(opts: UpOptions): Promise<SandboxState> {
     }
     throw e;
   }
-}
-
-async function upHaproxy(state: SandboxState, save: () => void): Promise<void> {
-  log('starting HAProxy');
-  const { proc, config } = await startHaproxy(HAPROXY_DIR, {
-    healthCheck: state.healthCheck,
-    servers: state.hosts.map((h) => ({ name: h.name, address: `${h.ip}:${APP_PORT}` })),
-    socket: HAPROXY_SOCKET,
-    frontend: FRONTEND,
-  });
-  state.haproxy = {
-    ...proc,
-    config,
-    socket: HAPROXY_SOCKET,
-    frontend: `${FRONTEND.host}:${FRONTEND.port}`,
-  };
-  save();
-  const { intervalSeconds: I, healthyThreshold: H } = state.healthCheck;
-  await waitForServers(
-    HAPROXY_SOCKET,
-    state.hosts.map((h) => h.name),
-    'UP',
-    (H + 2) * I * 1000 + 5000,
-  );
-}
-
-async function upAlb(state: SandboxState, opts: UpOptions, save: () => void): Promise<void> {
-  const count = opts.albNodes ?? DEFAULT_ALB_NODES;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_ALB_NODES)
-    throw new RangeError(`--nodes must be a whole number from 1 to ${MAX_ALB_NODES}, got ${count}`);
-  const propagation = opts.propagation ?? DEFAULT_PROPAGATION;
-  checkPropagation(propagation);
-  log(
-    `starting the ALB model: ${count} nodes, propagation ${propagation.minSeconds}-${propagation.maxSeconds} s (seed ${propagation.seed})`,
-  );
-  fs.mkdirSync(ALB_DIR, { recursive: true });
-  const events = path.join(ALB_DIR, 'propagation.ndjson');
-  fs.rmSync(events, { force: true });
-  state.lb = 'alb';
-  state.alb = { nodes: [], propagation, events };
-  save();
-  await startAlbNodes({
-    count,
-    healthCheck: state.healthCheck,
-    servers: state.hosts.map((h) => ({ name: h.name, address: `${h.ip}:${APP_PORT}` })),
-    onStarted: (node) => {
-      state.alb?.nodes.push(node);
-      save();
-    },
-  });
-  const { intervalSeconds: I, healthyThreshold: H } = state.healthCheck;
-  await waitForAlbNodes(
-    state.alb.nodes,
-    state.hosts.map((h) => h.name),
-    (H + 2) * I * 1000 + 5000,
-  );
 }
 
 export function summary(state: SandboxState): string {

@@ -7,6 +7,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
+    // A key that is not a plain word (an env name like '-S' or 'A=B') is shown quoted, as in JS.
+    else if (!/^[A-Za-z_$][\w$]*$/.test(String(key))) out += `[${JSON.stringify(String(key))}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
   return out || '(root)';
@@ -30,7 +32,17 @@ type RawIssue = z.core.$ZodIssue;
 function convert(issue: RawIssue, prefix: PropertyKey[], input: unknown, schema: z.ZodType): ConfigIssue[] {
   const full = [...prefix, ...issue.path];
   const path = formatPath(full);
+  // Env values and the git URL may be secrets: say what is wrong with them, never what they are.
+  const valueAt = (p: readonly PropertyKey[]) => (secretPath(p) ? concealed(at(input, p)) : at(input, p));
   switch (issue.code) {
+    case 'invalid_key':
+      return [
+        {
+          path,
+          message: issue.issues[0]?.message ?? issue.message,
+          hint: "letters, digits and _, not starting with a digit; anything else `env` reads as an option ('-S' runs the value) or breaks the start",
+        },
+      ];
     case 'unrecognized_keys': {
       const known = knownKeysAt(schema, full);
       return issue.keys.map((key) => ({
@@ -63,7 +75,7 @@ function convert(issue: RawIssue, prefix: PropertyKey[], input: unknown, schema:
           message:
             at(input, full) === undefined
               ? `required, expected ${issue.expected}`
-              : `expected ${issue.expected}, got ${describeValue(at(input, full))}`,
+              : `expected ${issue.expected}, got ${describeValue(valueAt(full))}`,
         },
       ];
     case 'invalid_value':
@@ -71,7 +83,7 @@ function convert(issue: RawIssue, prefix: PropertyKey[], input: unknown, schema:
         {
           path,
           message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
-          hint: `got ${describeValue(at(input, full))}`,
+          hint: `got ${describeValue(valueAt(full))}`,
         },
       ];
     case 'too_small':
@@ -80,7 +92,7 @@ function convert(issue: RawIssue, prefix: PropertyKey[], input: unknown, schema:
         {
           path,
           message: issue.message.replace(/^Too (small|big): expected \w+ to (have|be) /, 'must be '),
-          hint: `got ${describeValue(at(input, full), true)}`,
+          hint: `got ${describeValue(valueAt(full), true)}`,
         },
       ];
     default:
@@ -146,7 +158,19 @@ function knownKeysAt(schema: unknown, path: readonly PropertyKey[]): string[] {
   return [];
 }
 
+const secretPath = (p: readonly PropertyKey[]) =>
+  p.join('.').startsWith('app.start.env.') || p.join('.') === 'app.source.git.url';
+
+/** Stands in for a secret's value in a message: its type survives, its content does not. */
+const CONCEALED = Symbol('concealed');
+function concealed(value: unknown): unknown {
+  if (value === undefined || value === null) return value;
+  return { [CONCEALED]: typeof value };
+}
+
 function describeValue(value: unknown, sized = false): string {
+  if (value !== null && typeof value === 'object' && CONCEALED in value)
+    return `a ${String((value as Record<symbol, string>)[CONCEALED])} (not shown: it may be a secret)`;
   if (value === undefined) return 'nothing';
   if (Array.isArray(value))
     return sized ? `${value.length} item${value.length === 1 ? '' : 's'}` : 'an array';

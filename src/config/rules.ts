@@ -99,7 +99,62 @@ export const localBuildNeedsArtifact: Rule = ({ config, errors }) => {
     });
 };
 
+// Trees the system owns: releases/, current and the lock inside them would mix with its files, and
+// a release id colliding with one of them would be removed by `rm -rf`.
+const SYSTEM_TREES = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/usr',
+  '/var/lib',
+  '/var/run',
+];
+
+/** app.dir holds releases that the tool creates and removes (`rm -rf`): it must be the app's own. */
+export const appDirIsItsOwn: Rule = ({ config, errors }) => {
+  const dir = config.app.dir;
+  const refuse = (message: string, hint: string) =>
+    errors.push({ path: 'app.dir', message: `'${dir}' ${message}`, hint });
+  const parts = dir.split('/').slice(1);
+  if (dir === '/')
+    return refuse(
+      'is the root directory',
+      'releases are created and removed under app.dir: give the app a directory of its own, e.g. /srv/app',
+    );
+  if (parts.some((p) => p === '' || p === '.' || p === '..'))
+    return refuse(
+      'is not a plain path',
+      `write it without '.', '..', '//' or a trailing '/', e.g. /${parts.filter((p) => p && p !== '.' && p !== '..').join('/')}`,
+    );
+  if (parts.length === 1)
+    return refuse(
+      'is a top-level directory',
+      `other software keeps files there; use a directory of its own, e.g. ${dir}/${config.app.name}`,
+    );
+  if (parts.length === 2 && parts[0] === 'home')
+    return refuse(
+      'is a home directory',
+      `its owner keeps other files there; use e.g. ${dir}/${config.app.name}`,
+    );
+  const tree = SYSTEM_TREES.find((t) => dir.startsWith(`${t}/`) && !dir.startsWith('/usr/local/'));
+  if (tree)
+    refuse(
+      `is inside ${tree}`,
+      'the system owns that tree (packages, configuration, kernel state); use e.g. /srv/APP or /opt/APP',
+    );
+};
+
 export const rules: Record<string, Rule> = {
+  appDirIsItsOwn,
   healthCheckTimeoutBelowInterval,
   healthCheckWithinAwsRanges,
   oneLoadBalancerSource,

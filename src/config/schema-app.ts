@@ -3,6 +3,17 @@
 import { z } from 'zod';
 import { positiveSeconds } from './schema-helpers.ts';
 
+/** A POSIX environment variable name: `env` would read anything else as an option or a command. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+// Passed to git on the host: a leading '-' would be read as an option (--upload-pack runs a command).
+const notAnOption = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .regex(/^[^-]/, "must not start with '-' (git would read it as an option)")
+    .describe(description);
+
 const health = z
   .strictObject({
     path: z.string().startsWith('/').default('/health').describe('Health endpoint on the app port.'),
@@ -27,8 +38,8 @@ const source = z
     z.strictObject({
       git: z
         .strictObject({
-          url: z.string().min(1).describe('Repository URL the host can fetch.'),
-          ref: z.string().min(1).default('main').describe('Branch, tag or commit to fetch.'),
+          url: notAnOption('Repository URL the host can fetch (credentials in it are never shown).'),
+          ref: notAnOption('Branch, tag or commit to fetch.').default('main'),
         })
         .describe('The host fetches the source itself.'),
     }),
@@ -58,7 +69,12 @@ export const app = z
           .min(1)
           .default('java -jar build/libs/app.jar')
           .describe('Starts the app, run in the release directory.'),
-        env: z.record(z.string(), z.string()).default({}).describe('Environment for the start command.'),
+        env: z
+          .record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.string())
+          .default({})
+          .describe(
+            'Environment for the start command. Names: letters, digits, _ (not first). Values are secrets: never shown, sent on stdin, stored mode 0600.',
+          ),
         bootSeconds: positiveSeconds('Estimate of the time from start to healthy (plan only).').default(20),
       })
       .describe('How the new JVM is started: detached (setsid), output to a log file, PID file.')

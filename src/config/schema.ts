@@ -5,7 +5,15 @@ import { app } from './schema-app.ts';
 import { positiveSeconds, seconds, threshold } from './schema-helpers.ts';
 
 const staticHost = z.strictObject({
-  name: z.string().min(1).describe('Name used in output and --hosts.'),
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+      'a host name is a word of letters, digits, . _ - (at most 63, starting with a letter or digit)',
+    )
+    .describe(
+      'Name used in output and --hosts: letters, digits, . _ - (it appears in logs and CI annotations).',
+    ),
   host: z.string().min(1).describe('Address to reach the host over SSH.'),
   port: z.number().int().min(1).max(65535).default(22).describe('SSH port.'),
   user: z.string().min(1).default('ec2-user').describe('SSH user.'),
@@ -139,7 +147,12 @@ export const configSchema = z
       ),
     memory: z
       .strictObject({
-        intervalSeconds: positiveSeconds('Sampling period on the host.').default(1),
+        intervalSeconds: z
+          .number()
+          .min(0.1)
+          .max(60)
+          .default(1)
+          .describe('Sampling period on the host (0.1-60 s: the proof of no overlap needs a fine grain).'),
         source: z.enum(['auto', 'meminfo', 'cgroup']).default('auto').describe('Where used memory is read.'),
         cgroupPath: z
           .string()

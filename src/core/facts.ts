@@ -19,11 +19,16 @@ export async function resolveHosts(config: DeployConfig, opts: GatherOptions): P
       throw new UsageError('hosts.discover needs EC2 access, which this command was not given');
     hosts = await opts.discover(config.hosts.discover.tags);
   }
-  if (!opts.hostsFilter) return hosts;
+  if (opts.hostsFilter === undefined) return hosts;
   const wanted = opts.hostsFilter
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  // An empty selection would "deploy" nothing and exit 0: a typo, never an intent.
+  if (wanted.length === 0)
+    throw new UsageError(
+      `--hosts names no host (got '${opts.hostsFilter}'); give names separated by commas, e.g. --hosts ${hosts[0]?.name ?? 'web-1'}`,
+    );
   const unknown = wanted.filter((w) => !hosts.some((h) => h.name === w));
   if (unknown.length > 0)
     throw new UsageError(

@@ -1,8 +1,10 @@
 // What gets deployed, sent to the host's new release directory: the current git commit (git
 // archive), a local directory (tar), or fetched by the host itself from a git URL.
 import type { DeployConfig } from '../config/schema.ts';
+import { stripUserinfo } from '../core/redact.ts';
 import type { LocalExecutor } from '../executors/local.ts';
 import { check, type Executor } from '../executors/types.ts';
+import { fetchRelease } from '../remote/commands.ts';
 import { script } from '../remote/shell.ts';
 import type { Uploader } from './context.ts';
 
@@ -43,16 +45,8 @@ export async function buildLocally(
 function sourceUploader(source: DeployConfig['app']['source'], local: LocalExecutor): Uploader {
   if ('git' in source)
     return async (exec, dir, signal) => {
-      const r = await check(
-        exec,
-        script(
-          'release.fetch',
-          'cd "$1" && git init -q && git fetch -q --depth 1 "$2" "$3" && git checkout -q FETCH_HEAD && git rev-parse --short HEAD',
-          [dir, source.git.url, source.git.ref],
-        ),
-        { signal },
-      );
-      return `${source.git.url}@${source.git.ref} (${r.stdout.trim()}) fetched by the host`;
+      const r = await check(exec, fetchRelease(dir, source.git.url, source.git.ref), { signal });
+      return `${stripUserinfo(source.git.url)}@${source.git.ref} (${r.stdout.trim()}) fetched by the host`;
     };
   const argv =
     'dir' in source

@@ -20,7 +20,7 @@ export class LocalExecutor implements Executor {
       nothrow: true,
       quiet: true,
       signal: opts.signal,
-      input: opts.stdin,
+      input: opts.stdin ?? cmd.input?.data,
     })`${bin} ${args}`;
     if (opts.onLine) p.stdout.on('data', lineSplitter(opts.onLine));
     const out = await p;

@@ -48,7 +48,8 @@ export class RecordingExecutor implements Executor {
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
     opts.signal?.throwIfAborted();
-    this.log.push({ host: this.name, kind: cmd.kind, command: shellJoin(cmd.argv) });
+    const stdin = cmd.input ? ` <<'SPEC'\n${cmd.input.shown}SPEC` : '';
+    this.log.push({ host: this.name, kind: cmd.kind, command: `${shellJoin(cmd.argv)}${stdin}` });
     opts.stdin?.resume();
     const r = this.respond(cmd) ?? happyPath(cmd) ?? {};
     return { code: r.code ?? 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: r.ms ?? 0 };

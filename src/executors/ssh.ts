@@ -202,7 +202,11 @@ export class SshExecutor implements Executor {
       const r = await session.ssh
         .execCommand(shellJoin(cmd.argv), {
           // A PassThrough: node-ssh only pipes streams that pass its is-stream check.
-          ...(opts.stdin ? { stdin: opts.stdin.pipe(new PassThrough()) } : {}),
+          ...(opts.stdin
+            ? { stdin: opts.stdin.pipe(new PassThrough()) }
+            : cmd.input
+              ? { stdin: cmd.input.data }
+              : {}),
           noTrim: true,
           onChannel: (c) => {
             channel = c;

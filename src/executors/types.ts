@@ -14,6 +14,7 @@ export type CmdResult = {
 
 export type RunOptions = {
   signal?: AbortSignal;
+  /** A stream for stdin; without it, an executor sends the command's own `input` (Cmd.input.data). */
   stdin?: Readable;
   /** Called with each complete stdout line (the sampler's stream). */
   onLine?: (line: string) => void;

@@ -1,4 +1,5 @@
 // Builders for every remote command the engine runs (Kamal-style: data in, argv out, no I/O).
+import { maskedEnv } from '../core/redact.ts';
 import type { Layout } from './layout.ts';
 import { type Cmd, quote, script } from './shell.ts';
 
@@ -49,31 +50,54 @@ echo "stopped by SIGTERM after $((t / 10)).$((t % 10))s"`,
 export const jvmAlive = (pid: number): Cmd =>
   script('jvm.alive', `${ALIVE}\nalive "$1" && echo alive || echo dead`, [pid]);
 
-/** Detached (setsid, stdin from /dev/null, output to a log), so the SSH session never hangs. */
+/**
+ * Detached (setsid, stdin from /dev/null, output to a log), so the SSH session never hangs. The
+ * start spec (command and environment, docs/contracts.md "start spec") arrives on stdin, never in
+ * an argv that `ps` shows, and is stored mode 0600; the environment is exported by the shell, so no
+ * process on the host ever carries a value in its argv.
+ */
 export const startJvm = (
   l: Layout,
   id: string,
   command: string,
   env: Record<string, string>,
   opts: { reuseRecorded?: boolean } = {},
-): Cmd =>
-  script(
+): Cmd => ({
+  ...script(
     'jvm.start',
     // The release records how it was started (.handoff-start), so a rollback restarts it the way it
     // ran, not with the settings of the deploy that failed.
     `cd "$1" || exit 1
-log="$1/app.log"; pidfile="$2"
-if [ "$4" != 1 ] || [ ! -f .handoff-start ]; then printf '%s\n' "$3" > .handoff-start; fi
-. ./.handoff-start
-setsid env "$@" sh -c "exec $cmd" </dev/null >>"$log" 2>&1 &
+log="$1/app.log"; pidfile="$2"; release=\${1##*/}; um=$(umask); umask 077
+if [ "$3" != 1 ] || [ ! -f .handoff-start ]; then
+  cat > .handoff-start.tmp && [ -s .handoff-start.tmp ] && mv -f .handoff-start.tmp .handoff-start ||
+    { rm -f .handoff-start.tmp; echo "no start spec arrived on stdin" >&2; exit 1; }
+else
+  cat >/dev/null # the recorded spec wins; the one sent is read, so the sender never meets a closed pipe
+fi
+chmod 600 .handoff-start
+(
+  . ./.handoff-start
+  for kv in "$@"; do
+    case \${kv%%=*} in
+      ''|[0-9]*|*[!A-Za-z0-9_]*) echo "handoff: skipped an environment entry that is not a variable name" >&2 ;;
+      *) export "$kv" ;;
+    esac
+  done
+  export HANDOFF_RELEASE="$release"
+  umask "$um" # the app keeps the umask it would have had
+  exec setsid sh -c "exec $cmd"
+) </dev/null >>"$log" 2>&1 &
 echo $! > "$pidfile"; echo $!`,
-    [l.release(id), l.pidFile, startSpec(id, command, env), opts.reuseRecorded ? 1 : 0],
-  );
+    [l.release(id), l.pidFile, opts.reuseRecorded ? 1 : 0],
+  ),
+  input: { data: startSpec(id, command, env), shown: startSpec(id, command, maskedEnv(env)) },
+});
 
 /** Sourced by jvm.start: sets $cmd and the positional KEY=VALUE environment. */
 export function startSpec(id: string, command: string, env: Record<string, string>): string {
   const pairs = Object.entries({ ...env, HANDOFF_RELEASE: id }).map(([k, v]) => quote(`${k}=${v}`));
-  return `cmd=${quote(command)}\nset -- ${pairs.join(' ')}`;
+  return `cmd=${quote(command)}\nset -- ${pairs.join(' ')}\n`;
 }
 
 export const createRelease = (l: Layout, id: string): Cmd =>
@@ -82,11 +106,15 @@ export const createRelease = (l: Layout, id: string): Cmd =>
 export const extractRelease = (l: Layout, id: string): Cmd =>
   script('release.extract', 'tar -xf - -C "$1"', [l.release(id)]);
 
-export const fetchRelease = (l: Layout, id: string, url: string, ref: string): Cmd =>
+/**
+ * The host fetches the source itself. `--` ends git's options, so a URL or ref can never be read as
+ * one (`--upload-pack=...` runs a command); the schema refuses a leading '-' as well.
+ */
+export const fetchRelease = (dir: string, url: string, ref: string): Cmd =>
   script(
     'release.fetch',
-    'cd "$1" && git init -q && git fetch -q --depth 1 "$2" "$3" && git checkout -q FETCH_HEAD && git rev-parse HEAD',
-    [l.release(id), url, ref],
+    'cd "$1" && git init -q && git -c protocol.ext.allow=never fetch -q --depth 1 -- "$2" "$3" && git checkout -q FETCH_HEAD && git rev-parse --short HEAD',
+    [dir, url, ref],
   );
 
 /** Atomic: a new symlink renamed over the old one. Prints the release it replaced. */
@@ -163,9 +191,32 @@ export const resetMarks = (l: Layout, step: string): Cmd =>
     [l.marks, step],
   );
 
+// NUL-separated entries of /proc/PID/{cmdline,environ} as shell words, byte for byte (od + awk in
+// the C locale are POSIX and take any byte): a value may hold newlines (a PEM key), and splitting on
+// them would turn its lines into words that run. Modes: cd, cmd (quoted twice, for
+// sh -c "exec $cmd"), env (a `set --` line, without the HANDOFF_RELEASE the start sets itself).
+const NUL_WORDS = String.raw`words() { od -An -v -tu1 | awk -v mode="$1" '
+function q(s,   out, i, c) {
+  out = ""
+  for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); out = out (c == "\047" ? "\047\\\047\047" : c) }
+  return "\047" out "\047"
+}
+function flush() {
+  if (have && !(mode == "env" && index(w, "HANDOFF_RELEASE=") == 1)) list = list " " q(w)
+  w = ""; have = 0
+}
+{ for (i = 1; i <= NF; i++) if ($i == 0) flush(); else { w = w sprintf("%c", $i + 0); have = 1 } }
+END {
+  flush()
+  if (mode == "cd") print "cd" list " 2>/dev/null || true"
+  else if (mode == "cmd") print "cmd=" q(substr(list, 2))
+  else print "set --" list
+}'; }`;
+
 /**
  * Adopting an app started by hand: record how the running JVM was started (argv, cwd, environment,
- * from /proc) into its release, so a rollback can restart it exactly so. Kept when already recorded.
+ * from /proc) into its release as a start spec (mode 0600), so a rollback can restart it exactly
+ * so. Kept when already recorded.
  */
 export const recordStart = (l: Layout, release: string, pid: number): Cmd =>
   script(
@@ -173,10 +224,10 @@ export const recordStart = (l: Layout, release: string, pid: number): Cmd =>
     `f="$1/.handoff-start"; p="/proc/$2"
 [ -f "$f" ] && { echo kept; exit 0; }
 [ -r "$p/cmdline" ] || { echo none; exit 0; }
-q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\\\\\''/g")"; }
-args=$(tr '\\0' '\\n' < "$p/cmdline" | while IFS= read -r a; do printf '%s ' "$(q "$a")"; done)
-envs=$(tr '\\0' '\\n' < "$p/environ" | grep -v '^HANDOFF_RELEASE=' | while IFS= read -r a; do printf '%s ' "$(q "$a")"; done)
-umask 077
-printf 'cd %s 2>/dev/null || true\\ncmd=%s\\nset -- %s\\n' "$(q "$(readlink "$p/cwd")")" "$(q "$args")" "$envs" > "$f" && echo recorded`,
+LC_ALL=C; export LC_ALL; umask 077
+${NUL_WORDS}
+cwd=$(readlink "$p/cwd")
+{ printf '%s' "$cwd" | words cd; words cmd < "$p/cmdline"; words env < "$p/environ"; } > "$f.tmp" &&
+  mv -f "$f.tmp" "$f" && echo recorded`,
     [l.release(release), pid],
   );

@@ -31,7 +31,12 @@ export type CmdKind =
   | 'sampler'
   | 'local';
 
-export type Cmd = { kind: CmdKind; argv: string[] };
+export type Cmd = {
+  kind: CmdKind;
+  argv: string[];
+  /** Standard input: what is sent, and what a dry run may show of it (secrets masked). */
+  input?: { data: string; shown: string };
+};
 
 export function quote(arg: string): string {
   if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;

@@ -1,4 +1,6 @@
 // Injected streams and environment so commands are testable in-process.
+import { Writable } from 'node:stream';
+
 export type Io = {
   /** Only read to ask for confirmation, and only when it is a TTY. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -9,11 +11,46 @@ export type Io = {
 };
 
 export function processIo(): Io {
-  return {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    cwd: process.cwd(),
-    env: process.env,
-  };
+  const stderr = bestEffort(process.stderr);
+  const stdout = bestEffort(process.stdout, (error) =>
+    stderr.write(
+      `handoff: stdout failed (${errorCode(error)}); the command goes on, its events and report are in the report directory\n`,
+    ),
+  );
+  return { stdin: process.stdin, stdout, stderr, cwd: process.cwd(), env: process.env };
 }
+
+/**
+ * Output is best-effort: a closed pipe (`deploy run | head -3`), a `tee` that died or a full disk
+ * must never stop a deploy or its undo. The first error is reported once to `onError`; every
+ * write after it is dropped. The wrapper never throws and never emits 'error'.
+ */
+export function bestEffort(
+  out: NodeJS.WritableStream & { isTTY?: boolean },
+  onError?: (error: Error) => void,
+): Writable & { isTTY?: boolean } {
+  let failed = false;
+  const fail = (error: Error) => {
+    if (failed) return;
+    failed = true;
+    try {
+      onError?.(error);
+    } catch {}
+  };
+  out.on('error', fail);
+  const wrapper = new Writable({
+    write(chunk, _encoding, done) {
+      if (!failed)
+        try {
+          out.write(chunk, (error) => error && fail(error));
+        } catch (error) {
+          fail(error as Error);
+        }
+      done(); // never wait on a stuck reader: the deploy does not stop for its output
+    },
+  });
+  wrapper.on('error', () => undefined);
+  return Object.assign(wrapper, { isTTY: out.isTTY });
+}
+
+export const errorCode = (error: Error) => (error as NodeJS.ErrnoException).code ?? error.message;

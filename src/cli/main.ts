@@ -75,15 +75,17 @@ async function atConfigRoot(parsed: ParsedArgs, io: Io): Promise<Io> {
 /** The one error boundary: a message on stderr, under --json also one JSON document on stdout. */
 async function fail(error: unknown, io: Io, json: boolean): Promise<number> {
   if (error instanceof ExitError) {
-    io.stderr.write(`error: ${error.message}\n`);
+    // loaded here, not at start-up: only a failure in Actions needs them
+    const github = io.env.GITHUB_ACTIONS === 'true' ? await import('../render/github.ts') : undefined;
+    // The message may quote a CLI argument or a host's output: never a workflow command in Actions.
+    const line = `error: ${error.message}\n`;
+    io.stderr.write(github ? github.fenceCommands(line) : line);
     if (json) writeJsonError(io, error.exitCode, error);
-    if (io.env.GITHUB_ACTIONS === 'true') {
-      // loaded here, not at start-up: only a failure in Actions needs them
-      const { failureAnnotations, failureTitle } = await import('../render/github.ts');
+    if (github) {
       const { appendRefusalSummary } = await import('../report/github-summary.ts');
       const where = { cwd: io.cwd, workspace: io.env.GITHUB_WORKSPACE ?? io.cwd };
-      for (const line of failureAnnotations(error, where)) io.stderr.write(`${line}\n`);
-      appendRefusalSummary(io.env, failureTitle(error.exitCode), error.message);
+      for (const line of github.failureAnnotations(error, where)) io.stderr.write(`${line}\n`);
+      appendRefusalSummary(io.env, github.failureTitle(error.exitCode), error.message);
     }
     return error.exitCode;
   }

@@ -25,9 +25,18 @@ export function workflowCommand(name: string, props: Record<string, string>, mes
 }
 
 // A line of ours starts with a timestamp, so it cannot start a `::` command; text from the host
-// (build output, the app log tail) can, on its own lines, and `##[` is parsed anywhere in a line.
-// Such text is fenced with stop-commands and a token nobody can guess.
-const unsafe = (text: string) => text.includes('\n') || text.includes('##[') || text.includes('::');
+// (build output, the app log tail), a host name or a CLI argument can, on a line of its own, and
+// `##[` is parsed anywhere in a line. Such text is fenced with stop-commands and a token nobody can
+// guess (GitHub's own way to print untrusted text).
+const unsafe = (text: string) =>
+  text.includes('##[') || text.split(/\r?\n|\r/).some((line) => line.trimStart().startsWith('::'));
+
+/** Free text for an Actions log: as is when no line of it could be read as a workflow command. */
+export function fenceCommands(text: string, token: string = randomUUID()): string {
+  if (!unsafe(text)) return text;
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  return `::stop-commands::${token}\n${body}::${token}::\n`;
+}
 
 export function githubRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => void {
   const token = randomUUID();
@@ -36,10 +45,7 @@ export function githubRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => 
   let failed = false;
   const write = (line: string) => out.write(`${line}\n`);
   const writePlain = (text: string) => {
-    if (!unsafe(text)) return write(text);
-    write(`::stop-commands::${token}`);
-    write(text);
-    write(`::${token}::`);
+    out.write(fenceCommands(`${text}\n`, token));
   };
   const endGroup = () => {
     if (openGroup === undefined) return;

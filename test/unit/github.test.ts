@@ -59,18 +59,23 @@ describe('githubRenderer', () => {
     const { events } = await runEngine({
       respond: (host, cmd) =>
         host === 'a' && cmd.kind === 'build.run'
-          ? { code: 1, stderr: 'BUILD FAILED: 100% of tests\n> Task :test, :check' }
+          ? {
+              code: 1,
+              stderr: 'BUILD FAILED: 100% of tests\n> Task :test, :check\n::warning::not from handoff',
+            }
           : withPrevious(host, cmd),
     });
     const lines = render(events);
     const error = lines.find((l) => l.startsWith('::error '));
     expect(error).toMatch(/^::error title=build failed on a::build\.run failed on a \(exit 1\)/);
     // the multi-line detail stays one command line, escaped; ':' stays literal in data
-    expect(error).toMatch(/BUILD FAILED: 100%25 of tests%0A {4}> Task :test, :check$/);
+    expect(error).toMatch(
+      /BUILD FAILED: 100%25 of tests%0A {4}> Task :test, :check%0A {4}::warning::not from handoff$/,
+    );
     expect(lines.some((l) => l.startsWith('::warning title=rolling back a::'))).toBe(true);
     expect(lines.filter((l) => l.startsWith('::group::'))).toEqual(['::group::a']); // b never started
     expect(lines.filter((l) => l === '::endgroup::')).toHaveLength(1);
-    // no stray line of the build output may be parsed as a command: fenced by stop-commands
+    // no line of the build output may be parsed as a command: the plain line is fenced by stop-commands
     const stop = lines.findIndex((l) => l.startsWith('::stop-commands::'));
     const token = lines[stop]?.slice('::stop-commands::'.length);
     expect(token).toMatch(/^[0-9a-f-]{36}$/);

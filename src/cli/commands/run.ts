@@ -1,12 +1,11 @@
 // `deploy run`: plan, then the engine with SSH executors, or, with --dry-run, the same engine with
 // a recording executor and virtual time (no side effects). Writes the report beside the events.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
+import { configRedactor } from '../../core/redact.ts';
 import { realClock, VirtualClock } from '../../engine/clock.ts';
 import { deploy } from '../../engine/deploy.ts';
-import { type DeployEvent, emitter } from '../../engine/events.ts';
 import { lockOwner } from '../../engine/locks.ts';
 import { buildLocally, releaseId, uploaderFor } from '../../engine/source.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
@@ -18,13 +17,13 @@ import { renderPlanText } from '../../render/plan-text.ts';
 import { appendStepSummary } from '../../report/github-summary.ts';
 import { buildReport } from '../../report/report.ts';
 import { renderTerminalChart } from '../../report/terminal-chart.ts';
-import { writeReportFiles } from '../../report/write.ts';
+import { reportDirProblem } from '../../report/write.ts';
 import { confirmOrCancel, runQuestion } from '../confirm.ts';
 import type { Io } from '../io.ts';
 import { loadBalancerFor } from './aws.ts';
 import { connectHost } from './connect.ts';
 import { makePlan } from './plan.ts';
-import { renderers } from './renderers.ts';
+import { openRunOutput } from './run-output.ts';
 import { beginSampling, checkBudget, finishSampling, memorySection, previousSamples } from './sampling.ts';
 
 export async function runCommand(values: Record<string, unknown>, io: Io): Promise<number> {
@@ -34,7 +33,11 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   const dryRun = Boolean(values['dry-run']);
   const { plan, config, hosts, configWarnings } = await makePlan({ ...values, strategy }, io);
   const human = values.json ? io.stderr : io.stdout;
-  if (dryRun) human.write(renderPlanText({ ...plan, warnings: [...configWarnings, ...plan.warnings] }));
+  const redact = configRedactor(config);
+  const reportDir = resolve(io.cwd, (values['report-dir'] as string | undefined) ?? config.report.dir);
+  // Before anything is touched: a report that cannot be written is a usage error, not a surprise later.
+  const reportProblem = dryRun ? undefined : reportDirProblem(reportDir);
+  if (reportProblem) throw new UsageError(`--report-dir (report.dir): ${reportProblem}`);
 
   const clock = dryRun ? new VirtualClock(Date.now()) : realClock;
   const id = releaseId(clock.now());
@@ -52,14 +55,9 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
         allowDowntime: Boolean(values['allow-downtime']),
       }),
     );
-  const reportDir = resolve(io.cwd, (values['report-dir'] as string | undefined) ?? config.report.dir);
-  const sinks: ((e: DeployEvent) => void)[] = [renderers(human, io.env)];
-  if (!dryRun) {
-    mkdirSync(reportDir, { recursive: true });
-    const events = createWriteStream(resolve(reportDir, 'events.ndjson'));
-    sinks.push((e) => events.write(`${JSON.stringify({ v: 1, ...e })}\n`));
-  }
-  const emit = emitter(clock, sinks);
+  const output = openRunOutput({ human, env: io.env, clock, redact, ...(dryRun ? {} : { reportDir }) });
+  const { emit } = output;
+  if (dryRun) output.say(renderPlanText({ ...plan, warnings: [...configWarnings, ...plan.warnings] }));
 
   const controller = new AbortController();
   const onSignal = (sig: string) => {
@@ -149,9 +147,9 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       drainMode: config.drain.mode,
       dryRun,
     };
-    const report = buildReport(run, meta, memory ? memorySection(memory) : null);
-    if (dryRun) human.write(renderRecorded(recorded));
-    else writeReportFiles(reportDir, report, memory, plan);
+    const report = redact.deep(buildReport(run, meta, memory ? memorySection(memory) : null));
+    if (dryRun) output.say(renderRecorded(recorded));
+    else output.writeReport(reportDir, report, memory, plan);
     if (!dryRun) appendStepSummary(io.env, report, memory, { plan, reportDir, log: human });
     if (memory && (human as { isTTY?: boolean }).isTTY) human.write(renderTerminalChart(memory));
     emit({
@@ -160,7 +158,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       exitCode: run.exitCode,
       ...(dryRun ? {} : { reportDir }),
     });
-    if (run.error) human.write(`error: ${run.error}\n`);
+    if (run.error) output.say(`error: ${run.error}\n`);
     if (values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return run.exitCode;
   } finally {

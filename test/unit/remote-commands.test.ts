@@ -116,6 +116,10 @@ describe('JVM lifecycle (with stand-in processes)', () => {
     const r = await exec.run(c.startJvm(l, 'app', `sh -c 'trap "" TERM; while :; do sleep 1; done'`, {}));
     const pid = Number(r.stdout.trim());
     started.push(pid);
+    // SIGTERM only once the trap is set: before its exec the start's own shell would die of it.
+    for (let i = 0; i < 100 && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('trap'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
     const t0 = Date.now();
     const stop = await exec.run(c.stopJvm(pid, 1));
     expect(stop.stdout).toMatch(/killed after 1s grace/);

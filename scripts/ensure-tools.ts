@@ -17,6 +17,8 @@ export const TOOLS: Record<string, string> = {
   '/usr/bin/fish': 'fish',
   // Debian's browser for test/unit/report-html.test.ts (playwright-core drives it; no download)
   '/usr/bin/chromium': 'chromium',
+  '/usr/bin/strace': 'strace', // test/sandbox/secrets.test.ts traces every execve on a host
+  '/usr/bin/git': 'git', // the same test serves a repository over smart HTTP (git http-backend)
 };
 
 const missing = [

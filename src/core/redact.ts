@@ -26,6 +26,24 @@ export function stripUserinfo(url: string): string {
   return u.href.replace(/^([a-z][a-z0-9+.-]*:\/\/)/i, `$1${MASK}@`);
 }
 
+/**
+ * A URL's credentials apart from it (decoded), so they can travel where no `ps` shows them; a
+ * string that is not a URL (scp-like `git@host:r.git`) comes back whole, with none.
+ */
+export function splitUserinfo(url: string): { url: string; username: string; password: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, username: '', password: '' };
+  }
+  if (!u.username && !u.password) return { url, username: '', password: '' };
+  const credentials = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  u.username = '';
+  u.password = '';
+  return { url: u.href, ...credentials };
+}
+
 // scheme://userinfo@ anywhere in a text; userinfo stops at what cannot be in it unencoded.
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>`]+@/gi;
 

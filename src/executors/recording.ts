@@ -48,7 +48,7 @@ export class RecordingExecutor implements Executor {
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
     opts.signal?.throwIfAborted();
-    const stdin = cmd.input ? ` <<'SPEC'\n${cmd.input.shown}SPEC` : '';
+    const stdin = cmd.input ? ` <<'STDIN'\n${cmd.input.shown}STDIN` : '';
     this.log.push({ host: this.name, kind: cmd.kind, command: `${shellJoin(cmd.argv)}${stdin}` });
     opts.stdin?.resume();
     const r = this.respond(cmd) ?? happyPath(cmd) ?? {};

@@ -1,5 +1,5 @@
 // Builders for every remote command the engine runs (Kamal-style: data in, argv out, no I/O).
-import { maskedEnv } from '../core/redact.ts';
+import { maskedEnv, splitUserinfo } from '../core/redact.ts';
 import type { Layout } from './layout.ts';
 import { type Cmd, quote, script } from './shell.ts';
 
@@ -106,16 +106,33 @@ export const createRelease = (l: Layout, id: string): Cmd =>
 export const extractRelease = (l: Layout, id: string): Cmd =>
   script('release.extract', 'tar -xf - -C "$1"', [l.release(id)]);
 
+// Hands git the URL's credentials from the environment when it asks (a 401), so they are in no
+// argv on the host (git passes the URL it is given to its helpers' argv) and in no FETCH_HEAD.
+const CREDENTIALS = `!f() { [ "$1" = get ] && [ -n "$HANDOFF_GIT_USERNAME$HANDOFF_GIT_PASSWORD" ] && printf 'username=%s\\npassword=%s\\n' "$HANDOFF_GIT_USERNAME" "$HANDOFF_GIT_PASSWORD"; }; f`;
+
 /**
  * The host fetches the source itself. `--` ends git's options, so a URL or ref can never be read as
- * one (`--upload-pack=...` runs a command); the schema refuses a leading '-' as well.
+ * one (`--upload-pack=...` runs a command); the schema refuses a leading '-' as well. Credentials
+ * in the URL go on stdin (two lines) and reach git through a credential helper.
  */
-export const fetchRelease = (dir: string, url: string, ref: string): Cmd =>
-  script(
-    'release.fetch',
-    'cd "$1" && git init -q && git -c protocol.ext.allow=never fetch -q --depth 1 -- "$2" "$3" && git checkout -q FETCH_HEAD && git rev-parse --short HEAD',
-    [dir, url, ref],
-  );
+export const fetchRelease = (dir: string, url: string, ref: string): Cmd => {
+  const bare = splitUserinfo(url);
+  return {
+    ...script(
+      'release.fetch',
+      `cd "$1" || exit 1
+IFS= read -r HANDOFF_GIT_USERNAME; IFS= read -r HANDOFF_GIT_PASSWORD
+export HANDOFF_GIT_USERNAME HANDOFF_GIT_PASSWORD GIT_TERMINAL_PROMPT=0
+git init -q && git -c credential.helper= -c "credential.helper=$4" -c protocol.ext.allow=never \\
+  fetch -q --depth 1 -- "$2" "$3" && git checkout -q FETCH_HEAD && git rev-parse --short HEAD`,
+      [dir, bare.url, ref, CREDENTIALS],
+    ),
+    input: {
+      data: `${bare.username}\n${bare.password}\n`,
+      shown: bare.username || bare.password ? '*** (credentials for git)\n' : '(no credentials)\n',
+    },
+  };
+};
 
 /** Atomic: a new symlink renamed over the old one. Prints the release it replaced. */
 export const switchCurrent = (l: Layout, id: string): Cmd =>

@@ -133,6 +133,18 @@ describe('jvm.record: adopting an app started by hand', () => {
 });
 
 describe('release.fetch', () => {
+  it('credentials in the url travel on stdin, never in the argv', () => {
+    const cmd = c.fetchRelease(
+      '/srv/app/releases/r1',
+      'https://deploy:p%40ss-W0rd@git.example.com/app.git',
+      'main',
+    );
+    expect(cmd.argv.join(' ')).not.toMatch(/p%40ss|p@ss|deploy/);
+    expect(cmd.argv).toContain('https://git.example.com/app.git');
+    expect(cmd.input?.data).toBe('deploy\np@ss-W0rd\n');
+    expect(cmd.input?.shown).not.toContain('W0rd');
+  });
+
   it('a url that looks like an option is a url to git, never an option', async () => {
     const host = mkdtempSync(join(tmpdir(), 'handoff-fetch-'));
     const marker = join(host, 'PWNED');

@@ -2,9 +2,9 @@
 // that ran before the current one (from the first host's own history).
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { configRedactor } from '../../core/redact.ts';
 import { realClock } from '../../engine/clock.ts';
 import { deploy } from '../../engine/deploy.ts';
-import { emitter } from '../../engine/events.ts';
 import { lockOwner } from '../../engine/locks.ts';
 import { admit, drain, health, preflight, settle, start, stop, wait } from '../../engine/steps.ts';
 import { UsageError } from '../../errors.ts';
@@ -15,7 +15,7 @@ import type { Io } from '../io.ts';
 import { connectHost } from './connect.ts';
 import { parseHistory, previousFromHistory } from './hosts-info.ts';
 import { makePlan } from './plan.ts';
-import { renderers } from './renderers.ts';
+import { openRunOutput } from './run-output.ts';
 
 export async function rollbackCommand(values: Record<string, unknown>, io: Io): Promise<number> {
   const { plan, config, hosts } = await makePlan(values, io);
@@ -44,6 +44,7 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
     `Roll ${config.app.name} back to release ${target} on ${hosts.map((h) => h.name).join(', ')}, one host at a time?`,
   );
   const human = values.json ? io.stderr : io.stdout;
+  const output = openRunOutput({ human, env: io.env, clock: realClock, redact: configRedactor(config) });
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -55,7 +56,7 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
       hosts,
       clock: realClock,
       signal: controller.signal,
-      emit: emitter(realClock, [renderers(human, io.env)]),
+      emit: output.emit,
       releaseId: target,
       dryRun: false,
       allowDowntime: Boolean(values['allow-downtime']),
@@ -71,7 +72,7 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
       steps: [preflight, drain, wait, stop, start, health, admit, settle],
       rollback: true,
     });
-    if (run.error) human.write(`error: ${run.error}\n`);
+    if (run.error) output.say(`error: ${run.error}\n`);
     if (values.json)
       io.stdout.write(
         `${JSON.stringify({ version: 1, target, ...run, hosts: run.hosts.map((h) => ({ name: h.name, result: h.result, steps: h.outcome.steps })) }, null, 2)}\n`,

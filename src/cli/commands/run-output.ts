@@ -18,7 +18,7 @@ export type RunOutput = {
   emit: EmitFn;
   /** Free text on the log stream (redacted; fenced in Actions). */
   say(text: string): void;
-  /** Writes the report directory; a file it cannot write is a warning. */
+  /** Writes the report directory (redacted by the caller, who prints it too); a file it cannot write is a warning. */
   writeReport(dir: string, report: Report, memory: MemoryAnalysis | null, plan?: Plan): void;
 };
 
@@ -64,7 +64,7 @@ export function openRunOutput(opts: {
       human.write(actions ? fenceCommands(safe) : safe);
     },
     writeReport: (dir, report, memory, plan) => {
-      for (const problem of writeReportFiles(dir, redact.deep(report), memory, plan))
+      for (const problem of writeReportFiles(dir, report, memory, plan))
         warn(`report not written: ${problem}; the deploy's result stands`);
     },
   };

@@ -84,7 +84,7 @@ async function fail(error: unknown, io: Io, json: boolean): Promise<number> {
     if (github) {
       const { appendRefusalSummary } = await import('../report/github-summary.ts');
       const where = { cwd: io.cwd, workspace: io.env.GITHUB_WORKSPACE ?? io.cwd };
-      for (const line of github.failureAnnotations(error, where)) io.stderr.write(`${line}\n`);
+      for (const annotation of github.failureAnnotations(error, where)) io.stderr.write(`${annotation}\n`);
       appendRefusalSummary(io.env, github.failureTitle(error.exitCode), error.message);
     }
     return error.exitCode;

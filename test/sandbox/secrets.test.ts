@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { BRIDGE_IP } from '../../scripts/sandbox/contract.ts';
 import { waitForServers } from '../../scripts/sandbox/haproxy.ts';
-import { INITIAL_START } from '../../scripts/sandbox/hosts.ts';
+import { INITIAL_START, waitForApp } from '../../scripts/sandbox/hosts.ts';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import { hostView, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
@@ -144,6 +144,8 @@ cd /srv/handoff/current || exit 1
 TLS_KEY="$key" PORT=8080 setsid ${INITIAL_START} >> /srv/handoff/app.log 2>&1 < /dev/null &`,
       { input: value, timeoutMs: 60_000 },
     );
+    // The app answers before the load starts (HAProxy may still call h1 UP from a check before the kill).
+    await waitForApp(h1, h1.cgroup ?? '', 60_000);
     await waitForServers(state.haproxy!.socket, [h1.name], 'UP', 60_000);
     const before = await hostView(h1.ip);
 

@@ -95,7 +95,6 @@ async function waitByRule(client: ElasticLoadBalancingV2Client, host: HostState,
       const rule = {
         mode: 'deregister' as const,
         capMs: D,
-        blindMs: D,
         quietMs: (t.quietSeconds ?? 3) * 1000,
       };
       let api = '';
@@ -105,7 +104,8 @@ async function waitByRule(client: ElasticLoadBalancingV2Client, host: HostState,
         if (api !== 'draining' && api !== 'unused') api = await apiStateOf(client, host.instanceId);
         const v = drainVerdict(rule, {
           elapsedMs: Date.now() - t0,
-          evidence: true,
+          evidence: true, // run() throws when the look fails
+          blind: false,
           quietMs: Date.now() - view.lastRequestAt(),
           inflight: view.inflight(),
           pending: view.pending(),

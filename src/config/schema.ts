@@ -116,10 +116,10 @@ const drain = z
     z.strictObject({
       mode: z
         .literal('deregister')
-        .describe('DeregisterTargets, wait until nothing is in flight, RegisterTargets.'),
-      maxRequestSeconds: positiveSeconds('Longest request you expect; draining rarely needs longer.').default(
-        30,
-      ),
+        .describe('DeregisterTargets, wait until no request reaches the host, RegisterTargets.'),
+      maxRequestSeconds: positiveSeconds(
+        "Longest request you expect: the plan's estimate of the drain (the drain itself ends on the host's evidence).",
+      ).default(30),
       compareWithSleepSeconds: positiveSeconds('A fixed sleep to compare the computed wait with.').optional(),
       ...common,
     }),

@@ -6,8 +6,10 @@
 export type DrainEvidence = {
   /** Since the wait began. */
   elapsedMs: number;
-  /** The host's socket counters could be read (false: no `ss`, or it failed). */
+  /** This look read the host's socket counters (false: `ss` failed, or the connection did). */
   evidence: boolean;
+  /** No look has ever read them (no `ss` on the host): the rule cannot see traffic at all. */
+  blind: boolean;
   /** Since the last request data from any load-balancer node (Infinity: none seen). */
   quietMs: number;
   /** Requests received and not answered yet. */
@@ -31,10 +33,8 @@ export type DrainRule =
     }
   | {
       mode: 'deregister';
-      /** The deregistration delay: the load balancer closes what is left then. */
+      /** The deregistration delay: the load balancer closes what is left then (also the end when blind). */
       capMs: number;
-      /** Without socket evidence: the old bound (longest request + margin) after `draining`. */
-      blindMs: number;
       quietMs: number;
     };
 
@@ -61,7 +61,8 @@ export function drainVerdict(rule: DrainRule, e: DrainEvidence): Verdict<DrainEn
   if (rule.mode === 'termination') {
     if (e.elapsedMs < rule.boundMs)
       return { done: false, observed: 'within the bound', nextInMs: rule.boundMs - e.elapsedMs };
-    if (!e.evidence) return { done: true, by: 'bound' };
+    if (e.blind) return { done: true, by: 'bound' }; // the math alone, as it was before the evidence
+    if (!e.evidence) return { done: false, observed: 'look failed' };
     // Quiet already when the bound came: the bound ended it; quiet only later: the evidence did.
     if (quiet(rule, e))
       return { done: true, by: e.elapsedMs - e.quietMs + rule.quietMs <= rule.boundMs ? 'bound' : 'quiet' };
@@ -72,10 +73,8 @@ export function drainVerdict(rule: DrainRule, e: DrainEvidence): Verdict<DrainEn
   const draining = e.api === undefined || e.api === 'draining' || e.api === 'unused';
   if (e.elapsedMs >= rule.capMs) return { done: true, by: 'delay' };
   if (!draining) return { done: false, observed: `api ${e.api}` };
-  if (!e.evidence)
-    return e.elapsedMs >= rule.blindMs
-      ? { done: true, by: 'bound' }
-      : { done: false, observed: 'no evidence' };
+  // Blind, nothing proves the nodes stopped before the delay ends; a failed look proves nothing either.
+  if (e.blind || !e.evidence) return { done: false, observed: e.blind ? 'no evidence' : 'look failed' };
   return quiet(rule, e) ? { done: true, by: 'quiet' } : { done: false, observed: waiting(rule, e) };
 }
 

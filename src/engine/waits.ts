@@ -27,7 +27,7 @@ export function drainRule(ctx: HostCtx): DrainRule {
   const quietMs = (d.quietSeconds ?? 3) * 1000;
   if (d.mode === 'termination')
     return { mode: 'termination', boundMs: d.waitSeconds * 1000, capMs: d.capSeconds * 1000, quietMs };
-  return { mode: 'deregister', capMs: d.capSeconds * 1000, blindMs: d.waitSeconds * 1000, quietMs };
+  return { mode: 'deregister', capMs: d.capSeconds * 1000, quietMs };
 }
 
 /** One look at the host's sockets, folded into the view; false when they cannot be read. */
@@ -56,7 +56,7 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
   const api =
     rule.mode === 'deregister' ? apiReader(ctx, (s) => s === 'draining' || s === 'unused') : undefined;
   const t0 = ctx.clock.now();
-  let evidence = true;
+  let seen = false;
   let end = 'cap' as DrainEnd;
   let lastTick = -1;
   const result = await poll({
@@ -66,10 +66,12 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
     intervalMs: LOOK_MS,
     maxIntervalMs: MAX_LOOK_MS,
     check: async () => {
-      evidence = (await look(ctx, view)) && evidence;
+      const evidence = await look(ctx, view);
+      seen ||= evidence;
       const e: DrainEvidence = {
         elapsedMs: ctx.clock.now() - t0,
         evidence,
+        blind: !seen,
         quietMs: ctx.clock.now() - view.lastRequestAt(),
         inflight: view.inflight(),
         pending: view.pending(),
@@ -96,12 +98,13 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
   const q = rule.quietMs / 1000;
   switch (end) {
     case 'bound':
-      return evidence
+      return seen
         ? `drained after ${seconds} s: the computed bound, with no request for ${q} s and none in flight (${nodes}${lastSeen})`
         : `waited the bound ${seconds} s (the host's sockets could not be read: no evidence)`;
     case 'quiet':
       return `drained after ${seconds} s: no request from the load balancer for ${q} s and none in flight${rule.mode === 'termination' ? `, past the computed bound ${ctx.plan.drain.waitSeconds} s` : ''} (${nodes}${lastSeen})`;
     case 'delay':
+      if (!seen) warnBlind(ctx);
       return `waited the deregistration delay ${seconds} s (last seen: ${result.last ?? 'nothing'})`;
     case 'cap':
       ctx.emit({
@@ -112,6 +115,15 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
       });
       return `stopped waiting at the cap ${seconds} s with requests still arriving (${result.last ?? 'nothing'}${lastSeen})`;
   }
+}
+
+function warnBlind(ctx: HostCtx): void {
+  ctx.emit({
+    kind: 'log',
+    host: ctx.host.name,
+    level: 'warn',
+    message: `the app port's connections on ${ctx.host.name} could not be read (ss -tin, from iproute2): nothing showed when the load balancer stopped, so the drain waited the whole deregistration delay (docs/drain-evidence.md)`,
+  });
 }
 
 export function settleRule(ctx: HostCtx): SettleRule {

@@ -45,7 +45,7 @@ export function renderPlanText(plan: Plan): string {
       '',
       'Deregistration (each load-balancer node stops routing after its own delay; the API says draining for D)',
       `  deregistration delay D = ${n(drain.deregistrationDelaySeconds.value)} s (${source(drain.deregistrationDelaySeconds.source)})`,
-      `  expected = ${drain.formula.latest} = ${n(drain.unhealthyAfterSeconds.latest)} s (longest request: drain.maxRequestSeconds, source: config); used as the bound only when the host's sockets cannot be read`,
+      `  expected = ${drain.formula.latest} = ${n(drain.unhealthyAfterSeconds.latest)} s (longest request: drain.maxRequestSeconds, source: config): the timeline's estimate`,
     );
   }
   lines.push(

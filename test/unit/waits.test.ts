@@ -162,6 +162,31 @@ describe('deregister drain: draining in the API is necessary, never sufficient',
     expect(h.elapsed()).toBeLessThanOrEqual(1900 + 3000 + 1000);
   });
 
+  it('without readable sockets: nothing proves the nodes stopped, so the whole delay, with a warning', async () => {
+    const h = hostCtx({ drain, api: () => 'draining', script: { nodes: every(1000) } });
+    h.ctx.exec = new RecordingExecutor('a', [], () => ({ code: 127, stderr: 'ss: not found' }));
+    expect(await waitUntilDrained(h.ctx)).toMatch(/waited the deregistration delay 300 s/);
+    expect(h.elapsed()).toBe(300_000);
+    const warn = h.events.find((e) => e.kind === 'log' && e.level === 'warn');
+    expect(warn).toMatchObject({ message: expect.stringContaining('could not be read (ss -tin') });
+  });
+
+  it('looks that fail (a lost connection) prove nothing: no end while they fail', async () => {
+    const h = hostCtx({ drain, api: () => 'draining', script: { nodes: every(1000) } });
+    const inner = h.ctx.exec;
+    h.ctx.exec = {
+      name: 'a',
+      close: async () => {},
+      run: (cmd, opts) =>
+        h.elapsed() > 500 && h.elapsed() < 8000
+          ? Promise.resolve({ code: 255, stdout: '', stderr: 'lost', ms: 0, connectionLost: true })
+          : inner.run(cmd, opts),
+    };
+    await waitUntilDrained(h.ctx);
+    expect(h.elapsed()).toBeGreaterThanOrEqual(8000);
+    expect(h.elapsed()).toBeLessThanOrEqual(9000);
+  });
+
   for (const state of ['initial', 'healthy'] as const)
     it(`the API still says ${state}: not drained, however quiet the host (until the delay)`, async () => {
       const h = hostCtx({

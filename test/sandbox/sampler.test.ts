@@ -140,12 +140,18 @@ p.gated('memory sampler on this machine', problems, () => {
     expect(analysis.oomKills).toBeGreaterThanOrEqual(1);
 
     const max = (k: keyof p.MemUse) => Math.max(...own.map((m) => m[k]));
+    const privatePte = Math.max(...own.map((m) => m.rssAnonKb + m.pteKb));
     console.log(
-      `sampler footprint over ${own.length} readings: Pss sum max ${max('pssKb')} kB, RssAnon+PTE max ${max('rssAnonKb') + max('pteKb')} kB, VmRSS sum max ${max('vmRssKb')} kB (shared libc pages counted per process); CPU ${(cpu * 100).toFixed(2)} % of one core; ${seconds} s, ${analysis.missedSamples} missed, overlap ${analysis.overlapSeconds} s, peak ${analysis.peakPercent} %`,
+      `sampler footprint over ${own.length} readings: Pss sum max ${max('pssKb')} kB, RssAnon+PTE max ${privatePte} kB, VmRSS sum max ${max('vmRssKb')} kB (shared libc pages counted per process); CPU ${(cpu * 100).toFixed(2)} % of one core; ${seconds} s, ${analysis.missedSamples} missed, overlap ${analysis.overlapSeconds} s, peak ${analysis.peakPercent} %`,
     );
     expect(own.length).toBeGreaterThan(100);
-    expect(max('pssKb')).toBeLessThanOrEqual(2048);
-    expect(cpu).toBeLessThan(0.03);
+    // The README's footprint row (bench/sampler.ts; before it, the previous stop's CPU 0.29 %, Pss
+    // <= 1.1 MB, private + page tables <= 0.6 MB), held here with stated margins. Measured by this
+    // test on the shared 2-core machine at load 7-10: Pss 434-874 kB, private + page tables
+    // 632-708 kB, CPU 0.38-0.52 %.
+    expect(max('pssKb')).toBeLessThanOrEqual(1126); // 1.1 MiB, no margin: measured at most 78 % of it
+    expect(privatePte).toBeLessThanOrEqual(768); // 0.6 MiB + 25 %: one awk or cat more or less per reading
+    expect(cpu).toBeLessThan(0.0075); // 0.75 % of a core: 1.5x the loaded maximum (the limit was 3 %, 10x the claim)
     expect(p.leftovers(dir, marks)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-// Few error classes and one exit-code table (design.md section 3); the CLI boundary maps them.
+// Few error classes and one exit-code table (docs/contracts.md, section 3); the CLI boundary maps them.
 import { type ConfigIssue, formatIssue, issueText } from './config/issues.ts';
 
 export const EXIT = { deployed: 0, failed: 1, usage: 2, locked: 3, rollbackFailed: 4, internal: 70 } as const;

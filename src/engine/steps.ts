@@ -1,4 +1,4 @@
-// The runbook, one step per function (design.md section 1). Each step returns a one-line detail
+// The runbook, one step per function (docs/contracts.md, section 1). Each step returns a one-line detail
 // for the report; undo restores what it changed.
 import { CommandError, check } from '../executors/types.ts';
 import * as c from '../remote/commands.ts';
@@ -193,7 +193,7 @@ export const settle: Step = {
   run: (ctx) => waitUntilSettled(ctx),
 };
 
-/** The memory-safe order, or the old one for comparison (design.md section 1). */
+/** The memory-safe order, or the old one for comparison (docs/contracts.md, section 1). */
 export function stepsFor(
   strategy: 'stop-first' | 'build-first',
   buildWhere: 'host' | 'local' = 'host',

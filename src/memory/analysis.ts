@@ -7,7 +7,7 @@ export type MemoryPeak = {
   step: string;
 };
 
-/** The report's `memory` section (design.md section 5) plus peakAt, peakPerStep and missedSamples. */
+/** The report's `memory` section (docs/contracts.md, section 4) plus peakAt, peakPerStep and missedSamples. */
 export type MemoryAnalysis = {
   /** One source for every sample, 'mixed' when hosts differ, 'none' without samples. */
   source: MemorySource | 'mixed' | 'none';

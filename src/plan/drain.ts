@@ -1,5 +1,6 @@
-// Pure drain-time math (design.md section 2). No I/O, no clock: every input is an argument, and
-// every result carries its terms so the plan can print the formula with the numbers filled in.
+// Pure drain-time math (the README's "The drain-time math"; the plan's fields: docs/contracts.md,
+// section 5). No I/O, no clock: every input is an argument, and every result carries its terms so
+// the plan can print the formula with the numbers filled in.
 
 export type Schedule = 'fixed-rate' | 'fixed-delay';
 

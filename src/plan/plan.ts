@@ -1,4 +1,4 @@
-// Pure planner: config + gathered facts -> the versioned plan (design.md section 5).
+// Pure planner: config + gathered facts -> the versioned plan (docs/contracts.md, section 5).
 // Facts are gathered elsewhere (config, or AWS); this file never does I/O.
 import type { DeployConfig } from '../config/schema.ts';
 import {

@@ -1,4 +1,4 @@
-// Pure: the per-host steps of design.md section 1 with expected start and duration.
+// Pure: the per-host steps of docs/contracts.md section 1 with expected start and duration.
 // Durations that depend on the app (stop, build, boot) are estimates and say so.
 
 export type StepName =

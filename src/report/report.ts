@@ -1,4 +1,4 @@
-// Pure: the engine's outcome -> the versioned report contract (design.md section 5).
+// Pure: the engine's outcome -> the versioned report contract (docs/contracts.md, section 4).
 import type { DeployRun } from '../engine/deploy.ts';
 import type { StepRecord } from '../engine/host.ts';
 

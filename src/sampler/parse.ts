@@ -41,7 +41,7 @@ export type RawSample = {
 
 export type ParsedLine = SamplerHeader | RawSample | { kind: 'error'; error: string; line: string };
 
-/** One sample in report.json (design.md section 5), plus the raw figures behind usedPercent. */
+/** One sample in report.json (docs/contracts.md, section 4), plus the raw figures behind usedPercent. */
 export type MemorySample = {
   /** Seconds since the deploy started (report startedAt), read on the host's clock, 2 decimals. */
   t: number;

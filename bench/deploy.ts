@@ -1,161 +1,146 @@
-// The same two-host deploy done two ways in the sandbox, under the same steady load:
-//   handoff  `deploy run` (stop-first, computed wait)
+// Termination mode, two hosts in the sandbox under the same steady load, at two health-check
+// settings side by side in one run: the sandbox's fast checks and ALB-realistic ones (I >= 5 s; AWS's
+// minimum interval is 5 s, so the fast ratio alone flatters the tool). At each:
+//   handoff  `deploy run` (stop-first, computed wait), building on the host
 //   script   the field write-up's script: POST /termination, sleep 25, build, kill, start, poll /health
-// Prints per-host drained window, total time and failed requests side by side. Needs root.
-// Usage: node bench/deploy.ts [--sleep 25] [--smoke]
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+//   local    `deploy run` with a locally built artifact (app.build.where: 'local'): the time each host
+//            is out of rotation, against its floor stop + boot + re-admission window + 3 s
+// Needs root. Usage: node bench/deploy.ts [--sleep 25] [--sets fast,alb] [--smoke]
+import { parseArgs } from 'node:util';
 import { regenerateReadme } from '../scripts/gen-measured.ts';
-import { APP_SOURCE_DIR } from '../scripts/sandbox/app.ts';
+import type { HealthCheckSettings } from '../scripts/sandbox/contract.ts';
 import { sandboxDown } from '../scripts/sandbox/down.ts';
 import { startLoad } from '../scripts/sandbox/load.ts';
-import { sshArgs } from '../scripts/sandbox/ssh.ts';
 import { readState } from '../scripts/sandbox/state.ts';
 import { isUp, sandboxUp } from '../scripts/sandbox/up.ts';
-import { sandboxConfig, startCli } from '../test/helpers/deploy-sandbox.ts';
-import { isSmoke, writeResults } from './lib/results.ts';
+import { BUILD, handoffRun, START, scriptRun, withLoad } from './lib/deploy-runs.ts';
+import { isSmoke, type ReadmeRow, writeResults } from './lib/results.ts';
 import { ratio, round } from './lib/stats.ts';
 
-const execFileP = promisify(execFile);
-
-const { values } = parseArgs({ options: { sleep: { type: 'string' }, smoke: { type: 'boolean' } } });
+const SETS: Record<string, HealthCheckSettings> = {
+  fast: { intervalSeconds: 2, timeoutSeconds: 1, unhealthyThreshold: 3, healthyThreshold: 2 },
+  alb: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
+};
+const FLOOR_SLACK_SECONDS = 3;
+const { values } = parseArgs({
+  options: { sleep: { type: 'string' }, sets: { type: 'string' }, smoke: { type: 'boolean' } },
+});
 const smoke = isSmoke();
 const sleepSeconds = Number(values.sleep ?? (smoke ? 3 : 25));
-const BUILD = 'BUILD_SECONDS=3 BUILD_MB=400 sh build.sh';
-const START = 'java -Xms64m -Xmx320m -jar build/app.jar';
+const sets = (values.sets ?? 'fast,alb').split(',').map((s) => {
+  if (!SETS[s]) throw new Error(`--sets: unknown '${s}' (known: ${Object.keys(SETS).join(', ')})`);
+  return s;
+});
 
-// The field write-up's order, per host: drain by flag, fixed sleep, build beside the old JVM, kill, start, poll.
-const FIELD_SCRIPT = `set -e
-D=/srv/handoff; ID=$1; SLEEP=$2
-t0=$(date +%s.%N)
-curl -s -o /dev/null -X POST http://127.0.0.1:8080/termination
-sleep "$SLEEP"
-t1=$(date +%s.%N)
-cd "$D/releases/$ID" && ${BUILD} >build.log 2>&1
-old=$(cat "$D/app.pid" 2>/dev/null || ss -Hltnp 'sport = :8080' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n1)
-kill "$old"; while kill -0 "$old" 2>/dev/null; do sleep 0.1; done
-ln -sfn "releases/$ID" "$D/current"
-setsid sh -c "exec ${START}" </dev/null >>"$D/releases/$ID/app.log" 2>&1 & echo $! > "$D/app.pid"
-until [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/health)" = 200 ]; do sleep 1; done
-echo "drained $(echo "$t0 $t1" | awk '{print $2 - $1}')"`;
-
-async function withLoad<T>(fn: () => Promise<T> | T) {
-  const load = startLoad({ rate: 40, seconds: 900 });
-  const value = await fn();
-  await new Promise((r) => setTimeout(r, 1000));
-  load.stop();
-  const r = await load.done;
-  const failures = {
-    statusCounts: r.statusCounts,
-    errorCodes: r.errorCodes,
-    seconds: r.timeline.filter((t) => t.sent > t.ok),
-  };
-  return { value, failed: r.failed, total: r.total, failures };
-}
-
-async function handoffRun(state: NonNullable<ReturnType<typeof readState>>) {
-  const { dir } = sandboxConfig(state, {
-    app: { build: { command: BUILD }, start: { command: START, env: { HEAP_MB: '200' } } },
-  });
-  const t0 = performance.now();
-  // Asynchronous on purpose: a *Sync child would block this process's load generator.
-  const r = await startCli(['run'], dir).done;
-  if (r.code !== 0) throw new Error(`deploy run failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  const report = JSON.parse(readFileSync(join(dir, 'report/report.json'), 'utf8')) as {
-    hosts: { drainSeconds: number }[];
-  };
-  return { total: (performance.now() - t0) / 1000, drained: report.hosts.map((h) => h.drainSeconds) };
-}
-
-async function scriptRun(state: NonNullable<ReturnType<typeof readState>>) {
-  const id = `script-${Date.now()}`;
-  const t0 = performance.now();
-  const drained: number[] = [];
-  for (const host of state.hosts) {
-    const ssh = sshArgs(host.ip);
-    const release = `/srv/handoff/releases/${id}`;
-    await execFileP('sh', [
-      '-c',
-      `d=$1; shift; tar -C "$d" -cf - . | ssh "$@" 'mkdir -p ${release} && tar -xf - -C ${release}'`,
-      'x',
-      APP_SOURCE_DIR,
-      ...ssh,
-    ]);
-    const { stdout: out } = await execFileP('ssh', [
-      ...ssh,
-      `sh -c '${FIELD_SCRIPT.replaceAll("'", `'\\''`)}' field ${id} ${sleepSeconds}`,
-    ]);
-    drained.push(Number(/drained ([\d.]+)/.exec(out)?.[1]));
+async function measure(name: string) {
+  if (isUp(readState())) await sandboxDown(); // checks are set when the sandbox comes up
+  const state = await sandboxUp({ hosts: 2, healthCheck: SETS[name]! });
+  try {
+    const warm = await startLoad({ rate: 40, seconds: 5 }).done; // cold JVMs, fresh connections
+    console.log(`[${name}] warm-up: ${warm.failed} failed of ${warm.total}`);
+    const handoff = await withLoad(() => handoffRun(state, 'host'));
+    const script = await withLoad(() => scriptRun(state, sleepSeconds));
+    const local = await withLoad(() => handoffRun(state, 'local'));
+    return { name, healthCheck: state.healthCheck, handoff, script, local };
+  } finally {
+    await sandboxDown();
   }
-  return { total: (performance.now() - t0) / 1000, drained };
+}
+type Measured = Awaited<ReturnType<typeof measure>>;
+
+function floorOf(m: Measured) {
+  return m.local.value.hosts.map((h) =>
+    round(h.stopSeconds + h.bootSeconds + m.local.value.plan.readmitAfterSeconds + FLOOR_SLACK_SECONDS),
+  );
 }
 
-const startedHere = !isUp(readState());
-const state = await sandboxUp({ hosts: 2 });
-try {
-  // Warm-up, not measured: the first requests after `up` meet cold JVMs and fresh connections.
-  const warm = await startLoad({ rate: 40, seconds: 5 }).done;
-  console.log(`warm-up: ${warm.failed} failed of ${warm.total}`);
-  const a = await withLoad(() => handoffRun(state));
-  const b = await withLoad(() => scriptRun(state));
-  const fmt = (v: number) => v.toFixed(1).padStart(8);
+function print(m: Measured): void {
+  const hc = m.healthCheck;
+  const f = (v: number) => v.toFixed(1).padStart(8);
+  const h = m.handoff.value;
+  const s = m.script.value;
+  const floor = floorOf(m);
   console.log(
-    `two-host deploy in the sandbox, load 40 req/s through HAProxy (checks every ${state.healthCheck.intervalSeconds} s)`,
+    `\n[${m.name}] checks I=${hc.intervalSeconds} T=${hc.timeoutSeconds} N=${hc.unhealthyThreshold} H=${hc.healthyThreshold}; computed wait ${h.plan.waitSeconds} s`,
   );
-  console.log(`                       handoff   sleep ${sleepSeconds}   script/handoff`);
-  for (const i of [0, 1])
+  console.log(`                        handoff  sleep ${sleepSeconds}   script/handoff`);
+  h.hosts.forEach((x, i) => {
     console.log(
-      `drained window h${i + 1} s ${fmt(a.value.drained[i]!)}  ${fmt(b.value.drained[i]!)}   ${(b.value.drained[i]! / a.value.drained[i]!).toFixed(2)}`,
+      `drained wait ${x.host} s  ${f(x.drainedSeconds)} ${f(s.drained[i]!)}   ${ratio(s.drained[i]!, x.drainedSeconds)}`,
     );
+  });
+  console.log(`total time s         ${f(h.total)} ${f(s.total)}   ${ratio(s.total, h.total)}`);
   console.log(
-    `total time s        ${fmt(a.value.total)}  ${fmt(b.value.total)}   ${(b.value.total / a.value.total).toFixed(2)}`,
+    `failed requests      ${String(m.handoff.failed).padStart(8)} ${String(m.script.failed).padStart(8)}`,
   );
-  console.log(
-    `failed requests     ${String(a.failed).padStart(8)}  ${String(b.failed).padStart(8)}   (of ${a.total} / ${b.total})`,
-  );
-  const hc = state.healthCheck;
-  const at = `I=${hc.intervalSeconds} T=${hc.timeoutSeconds} N=${hc.unhealthyThreshold} H=${hc.healthyThreshold}`;
-  const drainedH = a.value.drained.map((d) => round(d));
-  const drainedS = b.value.drained.map((d) => round(d));
-  const file = writeResults(
-    'deploy',
-    {
-      settings: { hosts: 2, healthCheck: hc, sleepSeconds, loadRate: 40, build: BUILD, start: START },
-      samples: [
-        { run: 'handoff', ...a.value, failed: a.failed, total: a.total, failures: a.failures },
-        { run: 'script', ...b.value, failed: b.failed, total: b.total, failures: b.failures },
-      ],
-      summary: {
-        drainedSeconds: { handoff: drainedH, script: drainedS },
-        totalSeconds: { handoff: round(a.value.total), script: round(b.value.total) },
-        totalRatio: ratio(b.value.total, a.value.total),
-        failed: { handoff: a.failed, script: b.failed },
-        requests: { handoff: a.total, script: b.total },
-      },
-      readme: [
-        {
-          what: `drained window per host, termination mode, checks ${at}: handoff vs the field script's \`sleep ${sleepSeconds}\``,
-          figure: `${drainedH.join(' / ')} s vs ${drainedS.join(' / ')} s (${ratio(b.value.drained[0]!, a.value.drained[0]!)}x)`,
-          how: 'node bench/deploy.ts',
-        },
-        {
-          what: `total two-host deploy time, checks ${at}: handoff (stop-first, computed wait, settle) vs the script`,
-          figure: `${round(a.value.total)} s vs ${round(b.value.total)} s (${ratio(b.value.total, a.value.total)}x)`,
-          how: 'node bench/deploy.ts',
-        },
-        {
-          what: 'failed requests during those deploys, 40 req/s through HAProxy',
-          figure: `${a.failed} of ${a.total} vs ${b.failed} of ${b.total}`,
-          how: 'node bench/deploy.ts',
-        },
-      ],
-    },
-    { smoke },
-  );
-  if (!smoke) regenerateReadme();
-  console.log(`results: ${file}`);
-} finally {
-  if (startedHere) await sandboxDown();
+  m.local.value.hosts.forEach((x, i) => {
+    console.log(
+      `local artifact ${x.host}: out of rotation ${round(x.outOfRotationSeconds)} s, floor ${floor[i]} s (stop ${round(x.stopSeconds)} + boot ${round(x.bootSeconds)} + re-admission ${m.local.value.plan.readmitAfterSeconds} + ${FLOOR_SLACK_SECONDS}), ratio ${ratio(x.outOfRotationSeconds, floor[i]!)}; failed ${m.local.failed}`,
+    );
+  });
 }
+
+function rows(m: Measured): ReadmeRow[] {
+  const hc = m.healthCheck;
+  const at = `checks I=${hc.intervalSeconds} T=${hc.timeoutSeconds} N=${hc.unhealthyThreshold} H=${hc.healthyThreshold}`;
+  const h = m.handoff.value;
+  const s = m.script.value;
+  const hd = h.hosts.map((x) => round(x.drainedSeconds));
+  const sd = s.drained.map((x) => round(x));
+  const local = m.local.value.hosts;
+  const floor = floorOf(m);
+  const how = 'node bench/deploy.ts';
+  return [
+    {
+      what: `drained wait per host, termination mode, ${at}: handoff vs the field script's \`sleep ${sleepSeconds}\``,
+      figure: `${hd.join(' / ')} s vs ${sd.join(' / ')} s (${ratio(s.drained[0]!, h.hosts[0]!.drainedSeconds)}x)`,
+      how,
+    },
+    {
+      what: `two-host deploy, ${at}, 40 req/s: total time and failed requests, handoff vs the script`,
+      figure: `${round(h.total)} s vs ${round(s.total)} s (${ratio(s.total, h.total)}x); failed ${m.handoff.failed} of ${m.handoff.total} vs ${m.script.failed} of ${m.script.total}`,
+      how,
+    },
+    {
+      what: `out of rotation per host with a locally built artifact, ${at}: measured vs the floor stop + boot + re-admission window + ${FLOOR_SLACK_SECONDS} s`,
+      figure: `${local.map((x) => round(x.outOfRotationSeconds)).join(' / ')} s vs ${floor.join(' / ')} s (${local.map((x, i) => ratio(x.outOfRotationSeconds, floor[i]!)).join(' / ')}x); failed ${m.local.failed} of ${m.local.total}`,
+      how,
+    },
+  ];
+}
+
+const measured: Measured[] = [];
+for (const name of sets) measured.push(await measure(name));
+for (const m of measured) print(m);
+const file = writeResults(
+  'deploy',
+  {
+    settings: {
+      sets: Object.fromEntries(sets.map((n) => [n, SETS[n]])),
+      sleepSeconds,
+      hosts: 2,
+      loadRate: 40,
+      build: BUILD,
+      start: START,
+      floorSlackSeconds: FLOOR_SLACK_SECONDS,
+    },
+    samples: measured,
+    summary: Object.fromEntries(
+      measured.map((m) => [
+        m.name,
+        {
+          drainedWaitRatio: ratio(m.script.value.drained[0]!, m.handoff.value.hosts[0]!.drainedSeconds),
+          totalRatio: ratio(m.script.value.total, m.handoff.value.total),
+          failed: { handoff: m.handoff.failed, script: m.script.failed, local: m.local.failed },
+          outOfRotationOverFloor: m.local.value.hosts.map((x, i) =>
+            ratio(x.outOfRotationSeconds, floorOf(m)[i]!),
+          ),
+        },
+      ]),
+    ),
+    readme: measured.flatMap(rows),
+  },
+  { smoke },
+);
+if (!smoke) regenerateReadme();
+console.log(`results: ${file}`);

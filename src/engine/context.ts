@@ -12,10 +12,15 @@ export type HostState = {
   previousRelease?: string;
   oldPid?: number;
   oldFoundBy?: 'pidfile' | 'port';
+  /** The old JVM was started by hand and recorded into a release of its own (previousRelease). */
+  adopted?: boolean;
   oldStoppedAt?: number;
   drained?: boolean;
   built?: boolean;
+  /** `current` may point at the new release (set before the switch is sent: its answer can be lost). */
   switched?: boolean;
+  /** jvm.start was sent: a JVM of this release may run even if its PID never came back. */
+  startSent?: boolean;
   newPid?: number;
   healthy?: boolean;
   drainEndedBy?: string;
@@ -52,6 +57,8 @@ export type Step = {
   run(ctx: HostCtx): Promise<string>;
   /** Restores what run changed; must be safe after a partial run. Runs without the abort signal. */
   undo?(ctx: HostCtx): Promise<void>;
+  /** Its undo is the restore: if that fails, service is not back (exit 4). */
+  restores?: boolean;
 };
 
 /** Runs a command in the context of a step, reporting it for dry-run output. */

@@ -1,5 +1,6 @@
-// The rolling deploy: connect, lock every host, then one host at a time; stop at the first host
-// that does not deploy (it has been restored), release the locks, and report.
+// The rolling deploy: connect, lock every host, prepare them (marks, sampler, budget: only under
+// our lock), then one host at a time; stop at the first host that does not deploy (it has been
+// restored), release the locks, close every connection, and report.
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
 import { EXIT } from '../errors.ts';
 import type { Executor } from '../executors/types.ts';
@@ -19,7 +20,14 @@ export type DeployDeps = {
   config: DeployConfig;
   plan: Plan;
   hosts: StaticHost[];
+  /**
+   * Every configured host (`--hosts` selects fewer): the last-healthy guard probes them all, so a
+   * healthy host left out of the selection still counts. Never locked, drained or changed.
+   */
+  peers?: StaticHost[];
   connect: (host: StaticHost) => Promise<Executor>;
+  /** Runs on each host once every lock is held, before the first host (marks, sampler, budget). */
+  prepare?: (host: StaticHost, exec: Executor) => Promise<void>;
   upload: Uploader;
   clock: Clock;
   signal: AbortSignal;
@@ -65,6 +73,7 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
     dryRun: deps.dryRun,
   });
   const execs = new Map<string, Executor>();
+  const peerExecs = new Map<string, Executor>();
   const reports: HostReport[] = [];
   try {
     for (const host of deps.hosts) execs.set(host.name, await deps.connect(host));
@@ -76,11 +85,13 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
       onWait: (message) => emit({ kind: 'log', level: 'info', message }),
     });
     try {
+      for (const host of deps.hosts) await deps.prepare?.(host, execs.get(host.name)!);
+      await connectPeers(deps, execs, peerExecs);
       for (const [index, host] of deps.hosts.entries()) {
         if (deps.signal.aborted) break;
         const exec = execs.get(host.name)!;
         emit({ kind: 'host:start', host: host.name, index, total: deps.hosts.length });
-        const ctx = hostContext(deps, host, exec, execs);
+        const ctx = hostContext(deps, host, exec, new Map([...execs, ...peerExecs]));
         const body = () => runHost(ctx, deps.steps ?? stepsFor(config.strategy, config.app.build.where));
         const outcome = deps.around ? await deps.around(host, exec, body) : await body();
         reports.push({
@@ -100,7 +111,8 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
       await bestEffort(emit, undefined, () => releaseLocks(execs, l, deps.owner.token));
     }
   } finally {
-    await Promise.all([...execs.values()].map((e) => e.close().catch(() => undefined)));
+    const all = [...execs.values(), ...peerExecs.values()];
+    await Promise.all(all.map((e) => e.close().catch(() => undefined)));
   }
   for (const host of deps.hosts.slice(reports.length))
     reports.push({
@@ -121,6 +133,28 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
         .join(', ')} not deployed; the others run the new release`,
     };
   return run;
+}
+
+// Hosts left out by --hosts, for the last-healthy guard only. One that cannot be reached is not
+// an error (it may be why it was left out): it just does not count as healthy.
+async function connectPeers(
+  deps: DeployDeps,
+  execs: Map<string, Executor>,
+  into: Map<string, Executor>,
+): Promise<void> {
+  for (const peer of deps.peers ?? []) {
+    if (execs.has(peer.name)) continue;
+    try {
+      into.set(peer.name, await deps.connect(peer));
+    } catch (error) {
+      deps.emit({
+        kind: 'log',
+        host: peer.name,
+        level: 'warn',
+        message: `not deployed (--hosts) and unreachable, so it does not count as a healthy target: ${(error as Error).message}`,
+      });
+    }
+  }
 }
 
 function hostContext(
@@ -163,7 +197,7 @@ function summarize(hosts: HostReport[], startedAt: string, endedAt: string): Dep
   const failed = hosts.find((h) => h.result === 'failed');
   const rolledBack = hosts.find((h) => h.result === 'rolled-back');
   if (failed) {
-    const error = `${failed.name}: ${failed.outcome.error?.message}; rollback failed: ${failed.outcome.rollbackError?.message}`;
+    const error = `${failed.name}: ${failed.outcome.error?.message}; rollback failed: ${failed.outcome.rollbackError?.message}${undoNote(failed.outcome, failed.outcome.rollbackError)}`;
     return { result: 'failed', exitCode: EXIT.rollbackFailed, startedAt, endedAt, hosts, error };
   }
   if (rolledBack) {
@@ -176,10 +210,16 @@ function summarize(hosts: HostReport[], startedAt: string, endedAt: string): Dep
       startedAt,
       endedAt,
       hosts,
-      error: `${rolledBack.name}: ${err?.message}`,
+      error: `${rolledBack.name}: ${err?.message}${undoNote(rolledBack.outcome)}`,
     };
   }
   return { result: 'deployed', exitCode: EXIT.deployed, startedAt, endedAt, hosts };
+}
+
+/** The undo steps that failed besides the one already named. */
+function undoNote(outcome: HostOutcome, except?: Error): string {
+  const rest = (outcome.undoErrors ?? []).filter((u) => u.error !== except);
+  return rest.map((u) => `; undo:${u.step} failed: ${u.error.message}`).join('');
 }
 
 async function recordHost(

@@ -1,5 +1,6 @@
 // Runs one host's steps in order; on failure or interrupt, undoes what was done (newest first) so
 // the previous release serves again. Once the new JVM is healthy an interrupt lets the host finish.
+import * as c from '../remote/commands.ts';
 import type { HostCtx, Step } from './context.ts';
 import type { EngineStep, HostResult } from './events.ts';
 import { waitUntilSettled } from './waits.ts';
@@ -11,12 +12,29 @@ export type StepRecord = {
   ok: boolean;
   detail: string;
 };
-export type HostOutcome = { result: HostResult; steps: StepRecord[]; error?: Error; rollbackError?: Error };
+export type HostOutcome = {
+  result: HostResult;
+  steps: StepRecord[];
+  error?: Error;
+  /** The restore itself failed: service is not back (exit 4). */
+  rollbackError?: Error;
+  /** Undo steps that failed while the rest of the undo, the restore included, went on. */
+  undoErrors?: { step: EngineStep; error: Error }[];
+};
 
 export class InterruptedError extends Error {
   constructor() {
     super('interrupted (SIGINT/SIGTERM)');
     this.name = 'InterruptedError';
+  }
+}
+
+/** The sampler's step mark: bookkeeping, so a failure to write it never decides anything. */
+export async function markBestEffort(ctx: HostCtx, key: 'step' | 'old.pid' | 'new.pid', value: string) {
+  try {
+    await ctx.exec.run(c.mark(ctx.layout, key, value));
+  } catch {
+    // A lost connection shows up again on the step's own commands, where it counts.
   }
 }
 
@@ -35,17 +53,7 @@ export async function runHost(ctx: HostCtx, steps: Step[]): Promise<HostOutcome>
     const startedAt = iso();
     const t0 = ctx.clock.now();
     ctx.emit({ kind: 'step:start', host: ctx.host.name, step: step.name });
-    await ctx.exec.run({
-      kind: 'mark',
-      argv: [
-        'sh',
-        '-c',
-        'printf "%s\\n" "$2" > "$1" 2>/dev/null; true',
-        'handoff',
-        `${ctx.layout.marks}/step`,
-        step.name,
-      ],
-    });
+    await markBestEffort(ctx, 'step', step.name);
     try {
       const detail = await step.run(stepCtx);
       done.push(step);
@@ -80,6 +88,8 @@ export async function runHost(ctx: HostCtx, steps: Step[]): Promise<HostOutcome>
   return { ...(await undo(ctx, done, records, failure)), error: failure };
 }
 
+// Every undo runs even when one before it failed: a failed reconnect in one must not skip the
+// restore. Only a failed restore (the undo that puts service back) makes the host 'failed'.
 async function undo(
   ctx: HostCtx,
   done: Step[],
@@ -89,6 +99,8 @@ async function undo(
   const iso = () => new Date(ctx.clock.now()).toISOString();
   const calm = { ...ctx, signal: new AbortController().signal };
   ctx.emit({ kind: 'rollback:start', host: ctx.host.name, reason: failure.message });
+  const undoErrors: { step: EngineStep; error: Error }[] = [];
+  let rollbackError: Error | undefined;
   for (const step of [...done].reverse()) {
     if (!step.undo) continue;
     const startedAt = iso();
@@ -96,16 +108,16 @@ async function undo(
       await step.undo(calm);
       records.push({ name: `undo:${step.name}`, startedAt, endedAt: iso(), ok: true, detail: 'undone' });
     } catch (error) {
-      records.push({
-        name: `undo:${step.name}`,
-        startedAt,
-        endedAt: iso(),
-        ok: false,
-        detail: (error as Error).message,
-      });
-      ctx.emit({ kind: 'rollback:end', host: ctx.host.name, ok: false, detail: (error as Error).message });
-      return { result: 'failed', steps: records, rollbackError: error as Error };
+      const e = error as Error;
+      records.push({ name: `undo:${step.name}`, startedAt, endedAt: iso(), ok: false, detail: e.message });
+      undoErrors.push({ step: step.name, error: e });
+      if (step.restores) rollbackError = e;
     }
+  }
+  const failedUndos = undoErrors.map((u) => `undo:${u.step} failed: ${u.error.message}`).join('; ');
+  if (rollbackError) {
+    ctx.emit({ kind: 'rollback:end', host: ctx.host.name, ok: false, detail: failedUndos });
+    return { result: 'failed', steps: records, rollbackError, undoErrors };
   }
   // Back in the load balancer before the tool exits, so "rolled back" means "serving".
   if (ctx.state.drained) await waitUntilSettled(calm).catch(() => undefined);
@@ -113,7 +125,7 @@ async function undo(
     kind: 'rollback:end',
     host: ctx.host.name,
     ok: true,
-    detail: `release ${ctx.state.previousRelease ?? '(none)'} serving`,
+    detail: `release ${ctx.state.previousRelease ?? '(none)'} serving${failedUndos ? `; ${failedUndos}` : ''}`,
   });
-  return { result: 'rolled-back', steps: records };
+  return { result: 'rolled-back', steps: records, ...(undoErrors.length ? { undoErrors } : {}) };
 }

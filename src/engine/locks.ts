@@ -1,6 +1,6 @@
 // Takes the deploy lock on every host before touching any; if one is held, gives back what it
 // took and names the owner (and, for a stale lock, the way out).
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { EXIT, ExitError } from '../errors.ts';
 import type { Executor } from '../executors/types.ts';
 import type { Layout } from '../remote/layout.ts';
@@ -13,6 +13,23 @@ export class LockHeldError extends ExitError {
     super(EXIT.locked, message);
     this.name = 'LockHeldError';
     this.owner = owner;
+  }
+}
+
+/** A lock could not be taken for a reason other than another deploy: nothing touched (exit 2). */
+export class LockError extends ExitError {
+  constructor(message: string) {
+    super(EXIT.usage, message);
+    this.name = 'LockError';
+  }
+}
+
+/** Who runs the deploy, for the lock owner. A container without a passwd entry has no name. */
+export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER || env.LOGNAME || `uid ${process.getuid?.() ?? '?'}`;
   }
 }
 
@@ -84,14 +101,28 @@ async function tryAll(
   opts: LockWait,
 ): Promise<Held | undefined> {
   const taken: Executor[] = [];
+  // All or none, whatever stops us: a lock held elsewhere, a host that cannot take one, a lost
+  // connection. What was taken is given back before the reason goes up.
+  const giveBack = () =>
+    Promise.all(taken.map((t) => t.run(releaseLock(l, owner.token)).catch(() => undefined)));
   for (const [name, exec] of execs) {
-    const r = await exec.run(acquireLock(l, owner));
+    let r: Awaited<ReturnType<Executor['run']>>;
+    try {
+      r = await exec.run(acquireLock(l, owner));
+    } catch (error) {
+      await giveBack();
+      throw error;
+    }
     const [status, ...rest] = r.stdout.trim().split('\n');
     if (r.code === 0 && status === 'acquired') {
       taken.push(exec);
       continue;
     }
-    for (const t of taken) await t.run(releaseLock(l, owner.token));
+    await giveBack();
+    if (r.code !== 0 || status !== 'held')
+      throw new LockError(
+        `cannot take the deploy lock on ${name} (${l.lock}): ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}. Check that the SSH user can write ${l.meta}; nothing was changed.`,
+      );
     const held = parseLockOwner(rest.join('\n'));
     return { ...judgeHeld(name, l.lock, held, opts.staleAfterMinutes, opts.clock.now()), owner: held };
   }

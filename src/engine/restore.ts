@@ -1,7 +1,11 @@
 // Puts the previous release back in service on one host: the invariant every failure path ends in.
+// It does not rely on the undo steps before it: a new JVM they failed to stop is stopped here, and
+// `current` is pointed back here, so a failed undo step never leaves the restore half done.
+import { check } from '../executors/types.ts';
 import * as c from '../remote/commands.ts';
 import type { HostCtx } from './context.ts';
 import { waitForHealthy } from './health.ts';
+import { markBestEffort } from './host.ts';
 import { waitUntilDrained } from './waits.ts';
 
 export class RestoreError extends Error {
@@ -13,6 +17,8 @@ export class RestoreError extends Error {
 
 export async function restoreService(ctx: HostCtx): Promise<void> {
   const { port, health } = ctx.config.app;
+  await stopNewJvm(ctx);
+  await switchBack(ctx);
   const probe = await ctx.exec.run(c.probeHealth(port, health.path));
   const alive = ctx.state.oldPid
     ? (await ctx.exec.run(c.jvmAlive(ctx.state.oldPid))).stdout.trim() === 'alive'
@@ -24,7 +30,7 @@ export async function restoreService(ctx: HostCtx): Promise<void> {
     // Interrupted between drain and stop: the load balancer may still route to the old JVM, so
     // stopping it now would fail those requests. Wait the drain out first, as a deploy would.
     if (ctx.state.drained && !ctx.state.drainWaited) await waitUntilDrained(ctx);
-    await ctx.exec.run(c.stopJvm(ctx.state.oldPid, ctx.config.app.stop.graceSeconds));
+    await check(ctx.exec, c.stopJvm(ctx.state.oldPid, ctx.config.app.stop.graceSeconds));
   }
   const release = ctx.state.previousRelease;
   if (!release)
@@ -37,7 +43,7 @@ export async function restoreService(ctx: HostCtx): Promise<void> {
   if (r.code !== 0)
     throw new RestoreError(`could not start release ${release} on ${ctx.host.name}: ${r.stderr.trim()}`);
   const pid = Number(r.stdout.trim().split('\n').at(-1));
-  await ctx.exec.run(c.mark(ctx.layout, 'new.pid', String(pid)));
+  await markBestEffort(ctx, 'new.pid', String(pid));
   try {
     await waitForHealthy({ ...ctx, releaseId: release }, pid, undefined);
   } catch (error) {
@@ -46,6 +52,29 @@ export async function restoreService(ctx: HostCtx): Promise<void> {
     );
   }
   await readmit(ctx);
+}
+
+/** Stops the JVM this deploy started, found by its release if its PID never came back. */
+export async function stopNewJvm(ctx: HostCtx): Promise<void> {
+  if (!ctx.state.newPid && ctx.state.startSent) {
+    const pid = (await check(ctx.exec, c.findStarted(ctx.layout, ctx.releaseId))).stdout.trim();
+    if (pid) ctx.state.newPid = Number(pid);
+  }
+  if (ctx.state.newPid)
+    await check(ctx.exec, c.stopJvm(ctx.state.newPid, Math.min(10, ctx.config.app.stop.graceSeconds)));
+  ctx.state.newPid = undefined;
+  ctx.state.startSent = false;
+}
+
+/** `current` back to the previous release (or gone, on a first deploy). */
+export async function switchBack(ctx: HostCtx): Promise<void> {
+  if (!ctx.state.switched) return;
+  const prev = ctx.state.previousRelease;
+  await check(
+    ctx.exec,
+    prev ? c.switchCurrent(ctx.layout, prev) : c.unlinkCurrent(ctx.layout, ctx.releaseId),
+  );
+  ctx.state.switched = false;
 }
 
 async function readmit(ctx: HostCtx): Promise<void> {

@@ -5,11 +5,9 @@ import * as c from '../remote/commands.ts';
 import type { HostCtx, Step } from './context.ts';
 import { run } from './context.ts';
 import { waitForHealthy } from './health.ts';
-import { restoreService } from './restore.ts';
+import { markBestEffort } from './host.ts';
+import { restoreService, stopNewJvm, switchBack } from './restore.ts';
 import { waitUntilDrained, waitUntilSettled } from './waits.ts';
-
-const mark = (ctx: HostCtx, key: 'step' | 'old.pid' | 'new.pid', value: string) =>
-  ctx.exec.run(c.mark(ctx.layout, key, value), { signal: ctx.signal });
 
 export const preflight: Step = {
   name: 'preflight',
@@ -17,26 +15,56 @@ export const preflight: Step = {
     await check(ctx.exec, c.prepare(ctx.layout), { signal: ctx.signal });
     const state = parseKv((await check(ctx.exec, c.readState(ctx.layout), { signal: ctx.signal })).stdout);
     ctx.state.previousRelease = state.current || undefined;
-    const found = (
-      await check(ctx.exec, c.findJvm(ctx.layout, ctx.config.app.port), { signal: ctx.signal })
-    ).stdout.trim();
-    const [how, pid] = found.split(' ');
-    if (pid && (how === 'pidfile' || how === 'port')) {
-      ctx.state.oldPid = Number(pid);
-      ctx.state.oldFoundBy = how;
-      await mark(ctx, 'old.pid', pid);
-      if (ctx.state.previousRelease)
-        await check(ctx.exec, c.recordStart(ctx.layout, ctx.state.previousRelease, Number(pid)), {
-          signal: ctx.signal,
-        });
-    }
+    const found = await findOldJvm(ctx);
     if (!ctx.allowDowntime) await requireAnotherHealthyTarget(ctx);
-    const old = ctx.state.oldPid
-      ? `old JVM ${ctx.state.oldPid} (found by ${ctx.state.oldFoundBy})`
-      : 'no old JVM running';
-    return `${old}; current release ${ctx.state.previousRelease ?? 'none'}`;
+    const pid = ctx.state.oldPid;
+    if (pid && ctx.state.previousRelease)
+      await check(ctx.exec, c.recordStart(ctx.layout, ctx.state.previousRelease, pid), {
+        signal: ctx.signal,
+      });
+    else if (pid) await adopt(ctx, pid);
+    const old = pid ? `old JVM ${pid} (found by ${ctx.state.oldFoundBy})` : 'no old JVM running';
+    const adopted = ctx.state.adopted ? ` (adopted: started by hand, recorded from /proc/${pid})` : '';
+    return `${old}; current release ${ctx.state.previousRelease ?? 'none'}${adopted}${found.stale ? `; ${found.stale}` : ''}`;
   },
 };
+
+async function findOldJvm(ctx: HostCtx): Promise<{ stale?: string }> {
+  const lines = (
+    await check(ctx.exec, c.findJvm(ctx.layout, ctx.config.app.port), { signal: ctx.signal })
+  ).stdout
+    .trim()
+    .split('\n');
+  const [how, pid] = (lines[0] ?? '').split(' ');
+  if (pid && (how === 'pidfile' || how === 'port')) {
+    ctx.state.oldPid = Number(pid);
+    ctx.state.oldFoundBy = how;
+    await markBestEffort(ctx, 'old.pid', pid);
+  }
+  const stale = lines.find((x) => x.startsWith('stale '))?.split(' ');
+  if (!stale) return {};
+  return {
+    stale: `${ctx.layout.pidFile} named pid ${stale[1]} (${stale.slice(2).join(' ') || '?'}), which is not the app: ignored, never stopped`,
+  };
+}
+
+// First deploy onto an app started by hand: no `current`, so nothing a restore could start. Its
+// command line, directory and environment are recorded (from /proc) into a release of its own,
+// which a restore starts like any other; if they cannot be read, nothing is touched.
+async function adopt(ctx: HostCtx, pid: number): Promise<void> {
+  const id = `${ctx.releaseId}-adopted`;
+  await check(ctx.exec, c.createRelease(ctx.layout, id), { signal: ctx.signal });
+  const r = await ctx.exec.run(c.recordStart(ctx.layout, id, pid), { signal: ctx.signal });
+  if (r.code !== 0 || r.stdout.trim() !== 'recorded') {
+    await ctx.exec.run(c.removeRelease(ctx.layout, id));
+    throw new PreflightError(
+      `${ctx.host.name}: the app on port ${ctx.config.app.port} (pid ${pid}) was started by hand and there is no ${ctx.layout.current} to restart if the deploy fails; its command line could not be read from /proc/${pid} (${(r.stderr || r.stdout).trim() || 'unreadable'})`,
+      'Deploy as the user that runs the app (or root), or start the app once through handoff.',
+    );
+  }
+  ctx.state.previousRelease = id;
+  ctx.state.adopted = true;
+}
 
 async function requireAnotherHealthyTarget(ctx: HostCtx): Promise<void> {
   if (ctx.lb) {
@@ -59,8 +87,11 @@ async function requireAnotherHealthyTarget(ctx: HostCtx): Promise<void> {
 }
 
 export class PreflightError extends Error {
-  constructor(message: string) {
-    super(`${message}. Fix the other targets, or pass --allow-downtime to accept the outage.`);
+  constructor(
+    message: string,
+    fix = 'Fix the other targets, or pass --allow-downtime to accept the outage.',
+  ) {
+    super(`${message}. ${fix}`);
     this.name = 'PreflightError';
   }
 }
@@ -72,8 +103,10 @@ export const upload: Step = {
     await check(ctx.exec, c.createRelease(ctx.layout, ctx.releaseId), { signal: ctx.signal });
     return `${await ctx.upload(ctx.exec, dir, ctx.signal)} -> ${dir}`;
   },
+  // Never while `current` may point at it or a JVM of it may run (a failed undo before this one).
   async undo(ctx) {
-    if (!ctx.state.switched) await ctx.exec.run(c.removeRelease(ctx.layout, ctx.releaseId));
+    if (ctx.state.switched || ctx.state.newPid) return;
+    await check(ctx.exec, c.removeRelease(ctx.layout, ctx.releaseId));
   },
 };
 
@@ -90,6 +123,8 @@ export const drain: Step = {
       return `DeregisterTargets ${ctx.lb.targetId}`;
     }
     ctx.state.drained = true;
+    // Nothing listens (an earlier deploy was killed after its stop): nothing to take traffic from.
+    if (!ctx.state.oldPid) return 'no old JVM: nothing answers on the port, nothing to drain';
     const r = await run(ctx, 'drain', c.postDrain(ctx.config.app.port, ctx.config.drain.path));
     const code = r.stdout.trim();
     if (!/^2\d\d$/.test(code))
@@ -104,6 +139,7 @@ export const drain: Step = {
   async undo(ctx) {
     await restoreService(ctx);
   },
+  restores: true,
 };
 
 export const wait: Step = {
@@ -137,31 +173,28 @@ export const build: Step = {
   },
 };
 
+// The switch and the start run to their end even when interrupted, and what they did is recorded
+// before the interrupt is honoured: a cut-off answer would leave a JVM nobody knows about, or
+// `current` pointing at a release the undo then deletes.
 export const start: Step = {
   name: 'start',
   async run(ctx) {
-    await check(ctx.exec, c.switchCurrent(ctx.layout, ctx.releaseId), { signal: ctx.signal });
     ctx.state.switched = true;
+    await check(ctx.exec, c.switchCurrent(ctx.layout, ctx.releaseId));
+    ctx.state.startSent = true;
     const r = await check(
       ctx.exec,
       c.startJvm(ctx.layout, ctx.releaseId, ctx.config.app.start.command, ctx.config.app.start.env, {
         reuseRecorded: ctx.rollback === true,
       }),
-      {
-        signal: ctx.signal,
-      },
     );
     ctx.state.newPid = Number(r.stdout.trim().split('\n').at(-1));
-    await mark(ctx, 'new.pid', String(ctx.state.newPid));
+    await markBestEffort(ctx, 'new.pid', String(ctx.state.newPid));
     return `new JVM ${ctx.state.newPid} from release ${ctx.releaseId}`;
   },
   async undo(ctx) {
-    if (ctx.state.newPid)
-      await ctx.exec.run(c.stopJvm(ctx.state.newPid, Math.min(10, ctx.config.app.stop.graceSeconds)));
-    if (ctx.state.switched && ctx.state.previousRelease)
-      await ctx.exec.run(c.switchCurrent(ctx.layout, ctx.state.previousRelease));
-    ctx.state.switched = false;
-    ctx.state.newPid = undefined;
+    await stopNewJvm(ctx);
+    await switchBack(ctx);
   },
 };
 
@@ -188,9 +221,20 @@ export const admit: Step = {
   },
 };
 
+// A JVM can die after it answered healthy; the host counts as deployed only if it still serves.
 export const settle: Step = {
   name: 'settle',
-  run: (ctx) => waitUntilSettled(ctx),
+  async run(ctx) {
+    const detail = await waitUntilSettled(ctx);
+    const { port, health: h } = ctx.config.app;
+    const status = (await ctx.exec.run(c.probeHealth(port, h.path))).stdout.trim() || '000';
+    if (status === String(h.expectStatus)) return detail;
+    const pid = ctx.state.newPid;
+    const dead = pid && (await ctx.exec.run(c.jvmAlive(pid))).stdout.trim() === 'dead';
+    throw new Error(
+      `${h.path} answers ${status} at the end of the settle on ${ctx.host.name}${dead ? `: the new JVM (pid ${pid}) exited after it was healthy` : ''}`,
+    );
+  },
 };
 
 /** The memory-safe order, or the old one for comparison (docs/contracts.md, section 1). */

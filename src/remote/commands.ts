@@ -20,16 +20,43 @@ ls -1 "$3" 2>/dev/null | sed 's/^/release=/'`,
     [l.current, l.pidFile, l.releases],
   );
 
-/** The old JVM: the PID file of the previous deploy, else whatever listens on the app port. */
+// `ours PID [RELEASE]`: jvm.start started PID (for RELEASE): its environment holds HANDOFF_RELEASE.
+// Newlines inside values are mapped away first, so no value can fake the key (environ is
+// NUL-separated), and the release is compared as a string, never as a pattern.
+const OURS = `ours() { tr '\\n\\0' '\\001\\n' < "/proc/$1/environ" 2>/dev/null | awk -v id="$2" 'BEGIN { r = 1 } /^HANDOFF_RELEASE=/ { if (id == "" || substr($0, 17) == id) r = 0 } END { exit r }'; }`;
+
+/**
+ * The old JVM: the PID file of the previous deploy, but only if that process is the app (it
+ * listens on the port, or jvm.start started it); after a reboot the PID may name anything. Else
+ * whatever listens on the app port. Prints `pidfile PID`, `port PID` or `none`, then
+ * `stale PID COMM` when the PID file named another process.
+ */
 export const findJvm = (l: Layout, port: number): Cmd =>
   script(
     'jvm.find',
     `${ALIVE}
+${OURS}
+onport=$(ss -Hltnp "sport = :$2" 2>/dev/null | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n 1)
 pid=$(cat "$1" 2>/dev/null || true)
-if [ -n "$pid" ] && alive "$pid"; then echo "pidfile $pid"; exit 0; fi
-pid=$(ss -Hltnp "sport = :$2" 2>/dev/null | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n 1)
-if [ -n "$pid" ]; then echo "port $pid"; else echo none; fi`,
+stale=
+if [ -n "$pid" ] && alive "$pid"; then
+  if [ "$pid" = "$onport" ] || ours "$pid"; then echo "pidfile $pid"; exit 0; fi
+  stale="stale $pid $(cat "/proc/$pid/comm" 2>/dev/null)"
+fi
+if [ -n "$onport" ]; then echo "port $onport"; else echo none; fi
+[ -z "$stale" ] || echo "$stale"`,
     [l.pidFile, port],
+  );
+
+/** The JVM jvm.start left for release `id` (its answer may have been lost): the PID file's, if ours. */
+export const findStarted = (l: Layout, id: string): Cmd =>
+  script(
+    'jvm.started',
+    `${ALIVE}
+${OURS}
+pid=$(cat "$1" 2>/dev/null || true)
+[ -n "$pid" ] && alive "$pid" && ours "$pid" "$2" && echo "$pid"; true`,
+    [l.pidFile, id],
   );
 
 /** SIGTERM, up to the grace period, then SIGKILL; exits 0 only once the process is gone. */
@@ -143,6 +170,13 @@ export const switchCurrent = (l: Layout, id: string): Cmd =>
     [l.current, id],
   );
 
+/** Undoes a first deploy's switch (no release to point back at): removes `current` if it names `id`. */
+export const unlinkCurrent = (l: Layout, id: string): Cmd =>
+  script('release.unlink', '[ "$(readlink "$1" 2>/dev/null)" = "releases/$2" ] && rm -f "$1"; true', [
+    l.current,
+    id,
+  ]);
+
 export const removeRelease = (l: Layout, id: string): Cmd =>
   script('release.remove', 'rm -rf "$1"', [l.release(id)]);
 
@@ -173,7 +207,7 @@ exit $rc`,
 export const killBuild = (l: Layout): Cmd =>
   script(
     'build.kill',
-    'g=$(cat "$1/build.pgid" 2>/dev/null) && kill -TERM -- "-$g" 2>/dev/null; rm -f "$1/build.pgid"; true',
+    'g=$(cat "$1/build.pgid" 2>/dev/null) && kill -s TERM -- "-$g" 2>/dev/null; rm -f "$1/build.pgid"; true',
     [l.marks],
   );
 
@@ -200,12 +234,22 @@ export const appendHistory = (l: Layout, entry: object): Cmd =>
 export const readHistory = (l: Layout): Cmd =>
   script('history.read', 'cat "$1" 2>/dev/null; true', [l.history]);
 
-/** Clears the marks a previous deploy left, before the sampler starts reading them. */
+/**
+ * Clears the marks a previous deploy left, before the sampler starts reading them. Runs only
+ * under our lock, so a build group still recorded belongs to a deploy that died (SIGKILL, a lost
+ * laptop): it is stopped rather than left to fill the host's memory, if its leader still works in
+ * a release directory (after a reboot the number may name another group).
+ */
 export const resetMarks = (l: Layout, step: string): Cmd =>
   script(
     'mark',
-    'mkdir -p "$1" && : > "$1/old.pid" && : > "$1/new.pid" && rm -f "$1/build.pgid" && printf "%s\\n" "$2" > "$1/step"',
-    [l.marks, step],
+    `mkdir -p "$1" || exit 1
+g=$(cat "$1/build.pgid" 2>/dev/null || true)
+case $(readlink "/proc/$g/cwd" 2>/dev/null) in
+  "$3"/?*) [ -n "$g" ] && kill -s KILL -- "-$g" 2>/dev/null && echo "stopped the build (process group $g) an earlier deploy left running" ;;
+esac
+: > "$1/old.pid" && : > "$1/new.pid" && rm -f "$1/build.pgid" && printf "%s\\n" "$2" > "$1/step"`,
+    [l.marks, step, l.releases],
   );
 
 // NUL-separated entries of /proc/PID/{cmdline,environ} as shell words, byte for byte (od + awk in

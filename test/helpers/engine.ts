@@ -4,6 +4,7 @@ import { VirtualClock } from '../../src/engine/clock.ts';
 import { type DeployRun, deploy } from '../../src/engine/deploy.ts';
 import { type DeployEvent, emitter } from '../../src/engine/events.ts';
 import { type Recorded, RecordingExecutor, type Responder } from '../../src/executors/recording.ts';
+import type { Executor } from '../../src/executors/types.ts';
 import { buildPlan } from '../../src/plan/plan.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
 import { baseConfig } from './config.ts';
@@ -12,15 +13,24 @@ export type EngineRun = { run: DeployRun; log: Recorded[]; events: DeployEvent[]
 
 export async function runEngine(opts: {
   config?: Record<string, unknown>;
+  /** May throw: the executor's run() then rejects (a connection that cannot be reopened). */
   respond?: (host: string, cmd: Cmd) => ReturnType<Responder>;
   allowDowntime?: boolean;
   abortWhen?: (host: string, cmd: Cmd) => boolean;
   clock?: VirtualClock;
+  /**
+   * As the SSH executor does: a command whose signal is aborted while it runs rejects and its
+   * result is lost (the recording executor alone returns it).
+   */
+  sshLike?: boolean;
+  /** `--hosts`: the hosts to deploy; every configured host stays a peer for the last-healthy guard. */
+  select?: string[];
 }): Promise<EngineRun> {
   const parsed = validateConfig(opts.config ?? baseConfig());
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const config = parsed.config;
-  const hosts = Array.isArray(config.hosts) ? config.hosts : [];
+  const all = Array.isArray(config.hosts) ? config.hosts : [];
+  const hosts = opts.select ? all.filter((h) => opts.select?.includes(h.name)) : all;
   const plan = buildPlan(config, {
     hosts: hosts.map((h) => h.name),
     healthCheck: { ...config.loadBalancer.healthCheck!, source: 'config' },
@@ -34,6 +44,7 @@ export async function runEngine(opts: {
     config,
     plan,
     hosts,
+    ...(opts.select ? { peers: all } : {}),
     clock,
     signal: controller.signal,
     emit: emitter(clock, [(e) => events.push(e)]),
@@ -47,14 +58,30 @@ export async function runEngine(opts: {
       machine: 'box',
       startedAt: new Date(0).toISOString(),
     },
-    connect: async (host) =>
-      new RecordingExecutor(host.name, log, (cmd) => {
+    connect: async (host) => {
+      const exec = new RecordingExecutor(host.name, log, (cmd) => {
         if (opts.abortWhen?.(host.name, cmd)) controller.abort();
         return opts.respond?.(host.name, cmd);
-      }),
+      });
+      return opts.sshLike ? losingOnAbort(exec) : exec;
+    },
     upload: async () => 'uploaded',
   });
   return { run, log, events, clock };
+}
+
+function losingOnAbort(inner: Executor): Executor {
+  return {
+    name: inner.name,
+    async run(cmd, o = {}) {
+      o.signal?.throwIfAborted();
+      const { signal, ...rest } = o;
+      const r = await inner.run(cmd, rest);
+      signal?.throwIfAborted();
+      return r;
+    },
+    close: () => inner.close(),
+  };
 }
 
 export const kinds = (log: Recorded[], host: string) => log.filter((r) => r.host === host).map((r) => r.kind);

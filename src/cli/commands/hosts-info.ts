@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/load.ts';
 import { EXIT } from '../../errors.ts';
 import * as c from '../../remote/commands.ts';
 import { type Layout, layout } from '../../remote/layout.ts';
-import { parseLockOwner, readLock, removeLock } from '../../remote/lock.ts';
+import { parseLockRead, readLock, removeLock } from '../../remote/lock.ts';
 import type { Cmd } from '../../remote/shell.ts';
 import type { Io } from '../io.ts';
 import { configuredHosts, connectHost } from './connect.ts';
@@ -37,7 +37,9 @@ export async function statusCommand(values: Values, io: Io): Promise<number> {
       lines.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
     );
     const releases = lines.filter((x) => x.startsWith('release=')).map((x) => x.slice(8));
-    const lock = parseLockOwner(await run(readLock(l)));
+    const { locked, owner } = parseLockRead(await run(readLock(l)));
+    // A lock whose owner file is missing (a deploy died between mkdir and write) is still a lock.
+    const lock = owner ?? (locked ? { owner: '(owner unreadable)', startedAt: '?' } : undefined);
     return {
       release: kv.current || null,
       pid: kv.pid ? Number(kv.pid) : null,
@@ -105,9 +107,10 @@ export async function historyCommand(values: Values, io: Io): Promise<number> {
 
 export async function unlockCommand(values: Values, io: Io): Promise<number> {
   const { out } = await eachHost(values, io, async (l, run) => {
-    const owner = parseLockOwner(await run(readLock(l)));
-    if (!owner) return 'not locked';
+    const { locked, owner } = parseLockRead(await run(readLock(l)));
+    if (!locked) return 'not locked';
     await run(removeLock(l));
+    if (!owner) return 'removed a lock whose owner was unreadable';
     return `removed the lock of ${owner.owner} (pid ${owner.pid}) taken ${owner.startedAt}${owner.runUrl ? ` by ${owner.runUrl}` : ''}`;
   });
   for (const { host, value } of out) io.stdout.write(`${host}: ${value}\n`);

@@ -9,7 +9,14 @@ import { renderPlanText } from '../../render/plan-text.ts';
 import type { Io } from '../io.ts';
 import { awsPorts, awsUnreachable } from './aws.ts';
 
-export type Planned = { plan: Plan; config: DeployConfig; hosts: StaticHost[]; configWarnings: string[] };
+export type Planned = {
+  plan: Plan;
+  config: DeployConfig;
+  hosts: StaticHost[];
+  /** Every configured host, also those --hosts leaves out (the last-healthy guard asks them all). */
+  allHosts: StaticHost[];
+  configWarnings: string[];
+};
 
 /** `offlineFallback`: `plan` may use the config's numbers when AWS cannot be asked; `run` never. */
 export async function makePlan(
@@ -37,7 +44,8 @@ export async function makePlan(
   }
   const uncommitted = await uncommittedWarning(config, io.cwd);
   if (uncommitted) plan.warnings.push(uncommitted);
-  return { plan, config, hosts, configWarnings: loaded.warnings.map(formatIssue) };
+  const allHosts = values.hosts ? await resolveHosts(config, ports) : hosts;
+  return { plan, config, hosts, allHosts, configWarnings: loaded.warnings.map(formatIssue) };
 }
 
 /**

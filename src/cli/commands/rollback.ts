@@ -1,24 +1,24 @@
 // `deploy rollback`: the same engine and steps, without upload and build, targeting the release
 // that ran before the current one (from the first host's own history).
 import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
 import { configRedactor } from '../../core/redact.ts';
 import { realClock } from '../../engine/clock.ts';
 import { deploy } from '../../engine/deploy.ts';
-import { lockOwner } from '../../engine/locks.ts';
+import { currentUser, lockOwner } from '../../engine/locks.ts';
 import { admit, drain, health, preflight, settle, start, stop, wait } from '../../engine/steps.ts';
 import { UsageError } from '../../errors.ts';
 import * as c from '../../remote/commands.ts';
 import { layout } from '../../remote/layout.ts';
 import { confirmOrCancel } from '../confirm.ts';
 import type { Io } from '../io.ts';
+import { interruptOnSignals } from '../signals.ts';
 import { connectHost } from './connect.ts';
 import { parseHistory, previousFromHistory } from './hosts-info.ts';
 import { makePlan } from './plan.ts';
 import { openRunOutput } from './run-output.ts';
 
 export async function rollbackCommand(values: Record<string, unknown>, io: Io): Promise<number> {
-  const { plan, config, hosts } = await makePlan(values, io);
+  const { plan, config, hosts, allHosts } = await makePlan(values, io);
   const first = hosts[0];
   if (!first) throw new UsageError('no hosts to roll back');
   const probe = await connectHost(config, first, io.cwd);
@@ -45,29 +45,28 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
   );
   const human = values.json ? io.stderr : io.stdout;
   const output = openRunOutput({ human, env: io.env, clock: realClock, redact: configRedactor(config) });
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The same handling as `run`: a second Ctrl-C mid-step must not kill the undo.
+  const interrupt = interruptOnSignals((text) => output.say(text));
   try {
     const run = await deploy({
       config,
       plan,
       hosts,
       clock: realClock,
-      signal: controller.signal,
+      signal: interrupt.signal,
       emit: output.emit,
       releaseId: target,
       dryRun: false,
       allowDowntime: Boolean(values['allow-downtime']),
       owner: lockOwner({
         token: randomUUID(),
-        user: userInfo().username,
+        user: currentUser(),
         pid: process.pid,
         now: Date.now(),
         env: io.env,
       }),
       connect: (host) => connectHost(config, host, io.cwd),
+      peers: allHosts,
       upload: async () => 'kept',
       steps: [preflight, drain, wait, stop, start, health, admit, settle],
       rollback: true,
@@ -79,7 +78,6 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
       );
     return run.exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }

@@ -1,12 +1,11 @@
 // `deploy run`: plan, then the engine with SSH executors, or, with --dry-run, the same engine with
 // a recording executor and virtual time (no side effects). Writes the report beside the events.
 import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { configRedactor } from '../../core/redact.ts';
 import { realClock, VirtualClock } from '../../engine/clock.ts';
 import { deploy } from '../../engine/deploy.ts';
-import { lockOwner } from '../../engine/locks.ts';
+import { currentUser, lockOwner } from '../../engine/locks.ts';
 import { buildLocally, releaseId, uploaderFor } from '../../engine/source.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
@@ -20,18 +19,27 @@ import { renderTerminalChart } from '../../report/terminal-chart.ts';
 import { reportDirProblem } from '../../report/write.ts';
 import { confirmOrCancel, runQuestion } from '../confirm.ts';
 import type { Io } from '../io.ts';
+import { interruptOnSignals } from '../signals.ts';
 import { loadBalancerFor } from './aws.ts';
 import { connectHost } from './connect.ts';
 import { makePlan } from './plan.ts';
 import { openRunOutput } from './run-output.ts';
-import { beginSampling, checkBudget, finishSampling, memorySection, previousSamples } from './sampling.ts';
+import {
+  type BudgetRecord,
+  beginSampling,
+  checkBudget,
+  finishSampling,
+  memorySection,
+  previousSamples,
+  stopSampling,
+} from './sampling.ts';
 
 export async function runCommand(values: Record<string, unknown>, io: Io): Promise<number> {
   const strategy = values.strategy as string | undefined;
   if (strategy !== undefined && strategy !== 'stop-first' && strategy !== 'build-first')
     throw new UsageError(`--strategy must be stop-first or build-first, got '${strategy}'`);
   const dryRun = Boolean(values['dry-run']);
-  const { plan, config, hosts, configWarnings } = await makePlan({ ...values, strategy }, io);
+  const { plan, config, hosts, allHosts, configWarnings } = await makePlan({ ...values, strategy }, io);
   const human = values.json ? io.stderr : io.stdout;
   const redact = configRedactor(config);
   const reportDir = resolve(io.cwd, (values['report-dir'] as string | undefined) ?? config.report.dir);
@@ -59,27 +67,17 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   const { emit } = output;
   if (dryRun) output.say(renderPlanText({ ...plan, warnings: [...configWarnings, ...plan.warnings] }));
 
-  const controller = new AbortController();
-  const onSignal = (sig: string) => {
-    if (controller.signal.aborted) return;
-    human.write(
-      `\n${sig}: finishing the current step and restoring service (the lock is released at the end)\n`,
-    );
-    controller.abort(new Error(sig));
-  };
-  const sigint = () => onSignal('SIGINT');
-  const sigterm = () => onSignal('SIGTERM');
-  process.on('SIGINT', sigint);
-  process.on('SIGTERM', sigterm);
+  const interrupt = interruptOnSignals((text) => output.say(text));
 
   // The load balancer, when it can be asked (a target group): confirms drains and re-admission.
   const recorded: Recorded[] = [];
-  const live = await loadBalancerFor(config, { signal: controller.signal });
+  const live = await loadBalancerFor(config, { signal: interrupt.signal });
   const lb =
     live && dryRun
       ? { ...live, port: new RecordingLoadBalancer(live.port, recorded, hostOfTarget(hosts)) }
       : live;
   const samplers: SamplerRun[] = [];
+  const budgets: BudgetRecord[] = [];
   const startEpochMs = clock.now();
   const previous = dryRun ? [] : previousSamples(reportDir);
   const local = new LocalExecutor(io.cwd);
@@ -92,12 +90,12 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
         const detail = await buildLocally(
           new LocalExecutor(buildDir),
           config.app.build.command,
-          controller.signal,
+          interrupt.signal,
         );
         emit({ kind: 'log', level: 'info', message: `${config.app.build.command}: ${detail}` });
       } catch (error) {
         // Nothing on any host has changed yet: report it like any refusal, annotation included.
-        const why = controller.signal.aborted
+        const why = interrupt.signal.aborted
           ? 'interrupted during the local build'
           : (error as Error).message;
         throw new ExitError(EXIT.failed, `${why}; no host was touched`);
@@ -108,7 +106,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       plan,
       hosts,
       clock,
-      signal: controller.signal,
+      signal: interrupt.signal,
       emit,
       releaseId: id,
       dryRun,
@@ -116,21 +114,38 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       ...(lb ? { lb } : {}),
       owner: lockOwner({
         token: randomUUID(),
-        user: safeUser(),
+        user: currentUser(),
         pid: process.pid,
         now: clock.now(),
         env: io.env,
       }),
       connect: dryRun
         ? async (host) => new RecordingExecutor(host.name, recorded)
-        : async (host) => {
-            const warn = (message: string) => emit({ kind: 'log', host: host.name, level: 'warn', message });
-            const exec = await connectHost(config, host, io.cwd, warn);
-            const sampler = await beginSampling(exec, host.name, config, startEpochMs);
-            samplers.push(sampler);
-            await checkBudget({ sampler, config, previous, strict: Boolean(values.strict), warn });
-            return exec;
-          },
+        : (host) =>
+            connectHost(config, host, io.cwd, (message) =>
+              emit({ kind: 'log', host: host.name, level: 'warn', message }),
+            ),
+      // Only once every lock is ours: marks and the sampler on a host another deploy holds would
+      // break that deploy (its build.kill reads the marks).
+      ...(dryRun
+        ? {}
+        : {
+            prepare: async (host, exec) => {
+              const warn = (message: string) =>
+                emit({ kind: 'log', host: host.name, level: 'warn', message });
+              const sampler = await beginSampling(exec, host.name, config, startEpochMs, warn);
+              samplers.push(sampler);
+              const budget = await checkBudget({
+                sampler,
+                config,
+                previous,
+                strict: Boolean(values.strict),
+                warn,
+              });
+              if (budget) budgets.push(budget);
+            },
+          }),
+      peers: allHosts,
       upload: dryRun
         ? async (_exec, dir) => `would upload ${JSON.stringify(config.app.source)} to ${dir}`
         : uploaderFor(
@@ -138,6 +153,9 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
             local,
             localBuild ? { artifact: { dir: buildDir, path: config.app.build.artifact } } : {},
           ),
+    }).catch(async (error: unknown) => {
+      await stopSampling(samplers); // a refusal (lock, budget) still ends every channel it opened
+      throw error;
     });
     const memory = await finishSampling(samplers, config.memory.intervalSeconds);
     const meta = {
@@ -147,7 +165,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       drainMode: config.drain.mode,
       dryRun,
     };
-    const report = redact.deep(buildReport(run, meta, memory ? memorySection(memory) : null));
+    const report = redact.deep(buildReport(run, meta, memory ? memorySection(memory, budgets) : null));
     if (dryRun) output.say(renderRecorded(recorded));
     else output.writeReport(reportDir, report, memory, plan);
     if (!dryRun) appendStepSummary(io.env, report, memory, { plan, reportDir, log: human });
@@ -162,8 +180,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
     if (values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return run.exitCode;
   } finally {
-    process.off('SIGINT', sigint);
-    process.off('SIGTERM', sigterm);
+    interrupt.dispose();
   }
 }
 
@@ -177,12 +194,4 @@ function renderRecorded(recorded: Recorded[]): string {
 
 function hostOfTarget(hosts: { name: string; instanceId?: string }[]): (id: string) => string {
   return (id) => hosts.find((h) => h.instanceId === id)?.name ?? id;
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }

@@ -12,14 +12,23 @@ import { layout } from '../../remote/layout.ts';
 import type { MemorySection } from '../../report/report.ts';
 import type { MemorySample } from '../../sampler/parse.ts';
 
+/**
+ * Starts a host's sampler (only under our lock). The old JVM is found first and its PID marked, so
+ * the very first sample, which the budget reads, already holds its RSS (found by PID file or port).
+ */
 export async function beginSampling(
   exec: Executor,
   host: string,
   config: DeployConfig,
   startEpochMs: number,
+  warn: (message: string) => void = () => undefined,
 ): Promise<SamplerRun> {
   const l = layout(config.app.dir);
-  await exec.run(c.resetMarks(l, 'queued'));
+  const reset = await exec.run(c.resetMarks(l, 'queued'));
+  if (reset.stdout.trim()) warn(reset.stdout.trim());
+  const found = (await exec.run(c.findJvm(l, config.app.port))).stdout.trim().split('\n')[0] ?? '';
+  const [how, pid] = found.split(' ');
+  if (pid && (how === 'pidfile' || how === 'port')) await exec.run(c.mark(l, 'old.pid', pid));
   return startSampler(exec, {
     host,
     marksDir: l.marks,
@@ -28,6 +37,11 @@ export async function beginSampling(
     ...(config.memory.cgroupPath ? { cgroupPath: config.memory.cgroupPath } : {}),
     startEpochMs,
   });
+}
+
+/** Ends samplers without analysing them (a deploy refused before its first host). */
+export async function stopSampling(samplers: SamplerRun[]): Promise<void> {
+  await Promise.all(samplers.map((s) => s.stop().catch(() => undefined)));
 }
 
 export async function finishSampling(
@@ -42,7 +56,17 @@ export async function finishSampling(
   );
 }
 
-export function memorySection(a: MemoryAnalysis): MemorySection {
+/** What the budget predicted for a host, kept for the report beside what was measured. */
+export type BudgetRecord = {
+  host: string;
+  strategy: 'stop-first' | 'build-first';
+  predictedPercent: number;
+  predictedMb: number;
+  totalMb: number;
+  oldJvmMb: number;
+};
+
+export function memorySection(a: MemoryAnalysis, budgets: BudgetRecord[] = []): MemorySection {
   return {
     source: a.source,
     intervalSeconds: a.intervalSeconds,
@@ -52,8 +76,18 @@ export function memorySection(a: MemoryAnalysis): MemorySection {
     peakAt: a.peakAt,
     peakPerStep: a.peakPerStep,
     missedSamples: a.missedSamples,
+    ...(budgets.length ? { budget: budgetVsMeasured(a, budgets) } : {}),
     samples: a.samples as unknown as Record<string, unknown>[],
   };
+}
+
+/** Per host: the budget's predicted peak and the peak the sampler measured on that host. */
+export function budgetVsMeasured(a: MemoryAnalysis, budgets: BudgetRecord[]) {
+  return budgets.map((b) => {
+    const mine = a.samples.filter((s) => s.host === b.host).map((s) => s.usedPercent);
+    const measured = mine.length ? Math.round(Math.max(...mine) * 10) / 10 : null;
+    return { ...b, measuredPeakPercent: measured };
+  });
 }
 
 /**
@@ -66,10 +100,12 @@ export async function checkBudget(opts: {
   previous: MemorySample[];
   strict: boolean;
   warn: (message: string) => void;
-}): Promise<void> {
+}): Promise<BudgetRecord | undefined> {
   const first = await opts.sampler.first(5000);
-  if (!first)
-    return opts.warn(`${opts.sampler.host}: no memory sample within 5 s; memory budget not checked`);
+  if (!first) {
+    opts.warn(`${opts.sampler.host}: no memory sample within 5 s; memory budget not checked`);
+    return undefined;
+  }
   const mine = opts.previous.filter((s) => s.host === opts.sampler.host);
   const maxOf = (key: 'buildRssKb' | 'newRssKb') => Math.max(0, ...mine.map((s) => s[key] ?? 0)) / 1024;
   const oldJvmMb = (first.oldRssKb ?? 0) / 1024;
@@ -84,10 +120,19 @@ export async function checkBudget(opts: {
   };
   const budget = predictBudget(input);
   const strategy = opts.config.strategy;
-  if (!budget.over[strategy]) return;
+  const record: BudgetRecord = {
+    host: opts.sampler.host,
+    strategy,
+    predictedPercent: budget.percent[strategy],
+    predictedMb: budget.peaks[strategy],
+    totalMb: Math.round(input.totalMb),
+    oldJvmMb: Math.round(oldJvmMb),
+  };
+  if (!budget.over[strategy]) return record;
   const message = `${describeBudget(opts.sampler.host, budget, input, strategy)}; above ${opts.config.memory.warnPercent} %. Remedies: ${REMEDIES.join('; ')}${strategy === 'build-first' && !budget.over['stop-first'] ? "; or use strategy 'stop-first'" : ''}`;
   if (opts.strict) throw new UsageError(`${message} (refused: --strict)`);
   opts.warn(message);
+  return record;
 }
 
 /** Samples of the previous deploy, from the report it left in the report dir. */

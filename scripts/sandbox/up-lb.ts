@@ -116,6 +116,7 @@ export async function startElbv2(state: SandboxState, delaySeconds: number): Pro
       deregistrationDelaySeconds: delaySeconds,
     },
     targets: state.hosts.map((h) => ({ id: h.instanceId, server: h.name, port: APP_PORT })),
+    faultsFile: path.join(dir, 'faults.json'),
     ...(state.alb
       ? {
           alb: {

@@ -125,7 +125,10 @@ export const drain: Step = {
     ctx.state.drained = true;
     // Nothing listens (an earlier deploy was killed after its stop): nothing to take traffic from.
     if (!ctx.state.oldPid) return 'no old JVM: nothing answers on the port, nothing to drain';
-    const r = await run(ctx, 'drain', c.postDrain(ctx.config.app.port, ctx.config.drain.path));
+    // Not cut short by an interrupt: a POST cut off may still land, and the undo must know it did.
+    const r = await run(ctx, 'drain', c.postDrain(ctx.config.app.port, ctx.config.drain.path), {
+      signal: null,
+    });
     const code = r.stdout.trim();
     if (!/^2\d\d$/.test(code))
       throw new CommandError(ctx.host.name, c.postDrain(ctx.config.app.port, ctx.config.drain.path), {

@@ -102,6 +102,7 @@ function memorySection(report: Report, memory: MemoryAnalysis | null): string[] 
     '### Memory',
     '',
     `Source \`${m.source}\`, one sample every ${n(m.intervalSeconds)} s: peak **${m.peakPercent ?? '-'} %**${where}; old and new JVM (or build) together for **${n(m.overlapSeconds)} s**; OOM kills: **${m.oomKills}**.`,
+    ...budgetLines(report),
   ];
   const chart = memoryMermaid(samples);
   if (chart)
@@ -112,6 +113,30 @@ function memorySection(report: Report, memory: MemoryAnalysis | null): string[] 
       chart,
     );
   return out;
+}
+
+/** The budget's prediction (before the first host) beside the peak measured on each host. */
+function budgetLines(report: Report): string[] {
+  const budget = report.memory?.budget as
+    | {
+        host: string;
+        strategy: string;
+        predictedPercent: number;
+        predictedMb: number;
+        totalMb: number;
+        measuredPeakPercent: number | null;
+      }[]
+    | undefined;
+  if (!budget?.length) return [];
+  return [
+    '',
+    'Memory budget, predicted before the first host vs measured:',
+    '',
+    ...budget.map(
+      (b) =>
+        `- ${b.host}: predicted **${b.predictedPercent} %** (${b.strategy}, ${b.predictedMb} of ${b.totalMb} MB), measured peak **${b.measuredPeakPercent ?? '-'} %**`,
+    ),
+  ];
 }
 
 function whereReport(dir: string, runUrl: string | undefined): string[] {

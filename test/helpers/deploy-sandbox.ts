@@ -73,9 +73,15 @@ export type CliRun = {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 };
 
-export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliRun {
+export function startCli(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  as: { uid?: number; gid?: number } = {},
+): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
+    ...as,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { memorySection } from '../../src/cli/commands/sampling.ts';
+import { analyzeMemory } from '../../src/memory/analysis.ts';
 import { describeBudget, predictBudget } from '../../src/memory/budget.ts';
+import { summaryMarkdown } from '../../src/report/summary.ts';
 
 // The field numbers: 1 GiB box, ~200 MB of OS and agents, a 300 MB JVM, a 450 MB Gradle build.
 const field = {
@@ -27,5 +30,69 @@ describe('memory budget', () => {
     expect(describeBudget('h1', predictBudget(field), field, 'build-first')).toMatch(
       /h1: predicted peak 95 % with build-first \(950 of 1000 MB, meminfo; .*base 200 MB \+ old JVM 300 MB, build 450 MB/,
     );
+  });
+});
+
+describe('the budget in the report: predicted beside measured (issue 12, item 20)', () => {
+  const sample = (host: string, t: number, usedPercent: number) => ({
+    t,
+    host,
+    step: 'build',
+    usedPercent,
+    swapUsedPercent: 0,
+    source: 'cgroup' as const,
+    usedKb: 1,
+    totalKb: 2,
+  });
+  const budgets = [
+    {
+      host: 'a',
+      strategy: 'stop-first' as const,
+      predictedPercent: 58.1,
+      predictedMb: 595,
+      totalMb: 1024,
+      oldJvmMb: 295,
+    },
+    {
+      host: 'b',
+      strategy: 'stop-first' as const,
+      predictedPercent: 57.3,
+      predictedMb: 587,
+      totalMb: 1024,
+      oldJvmMb: 293,
+    },
+  ];
+  const memory = analyzeMemory(
+    [sample('a', 0, 40), sample('a', 1, 59.94), sample('b', 0, 61.2), sample('b', 1, 30)],
+    {
+      intervalSeconds: 1,
+    },
+  );
+
+  it('report.memory.budget: each host with its prediction and its own measured peak', () => {
+    expect(memorySection(memory, budgets).budget).toEqual([
+      { ...budgets[0], measuredPeakPercent: 59.9 },
+      { ...budgets[1], measuredPeakPercent: 61.2 },
+    ]);
+  });
+
+  it('the summary prints both numbers per host', () => {
+    const report = {
+      version: 1,
+      result: 'deployed',
+      exitCode: 0,
+      app: 'demo',
+      releaseId: 'r2',
+      strategy: 'stop-first',
+      drainMode: 'termination',
+      dryRun: false,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      endedAt: '2026-01-01T00:01:00.000Z',
+      hosts: [],
+      memory: memorySection(memory, budgets),
+    } as const;
+    const md = summaryMarkdown(report as never);
+    expect(md).toContain('- a: predicted **58.1 %** (stop-first, 595 of 1024 MB), measured peak **59.9 %**');
+    expect(md).toContain('- b: predicted **57.3 %** (stop-first, 587 of 1024 MB), measured peak **61.2 %**');
   });
 });

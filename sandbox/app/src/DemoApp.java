@@ -25,6 +25,8 @@ public final class DemoApp {
   private static final int CHUNKS_PER_MB = (1 << 20) / CHUNK;
   private static final List<byte[]> HELD = new ArrayList<>();
   private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
+  private static final java.util.concurrent.atomic.AtomicBoolean CRASH_ARMED =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private static volatile boolean terminating;
   private static volatile long terminatedAt;
 
@@ -34,6 +36,7 @@ public final class DemoApp {
     long latencyMs = envInt("LATENCY_MS", 0);
     int heapMb = envInt("HEAP_MB", 200);
     int graceSeconds = envInt("GRACE_SECONDS", 30);
+    long crashAfterHealthyMs = envInt("CRASH_AFTER_HEALTHY_MS", 0);
     String version = version();
     String host = hostname();
     String pidFile = System.getenv("PID_FILE");
@@ -66,6 +69,22 @@ public final class DemoApp {
     server.createContext("/health", counted(ex -> {
       if (terminating) send(ex, 502, "TERMINATING\n");
       else send(ex, 200, "UP\n");
+      // Fault injection: die (no graceful shutdown) soon after the deploy tool, asking on the
+      // host's loopback, first saw it healthy: before a load balancer needing >= 2 checks routes to it.
+      if (crashAfterHealthyMs > 0 && !terminating && ex.getRemoteAddress().getAddress().isLoopbackAddress()
+          && CRASH_ARMED.compareAndSet(false, true)) {
+        log("crashing in " + crashAfterHealthyMs + " ms (CRASH_AFTER_HEALTHY_MS)");
+        Thread crash = new Thread(() -> {
+          try {
+            Thread.sleep(crashAfterHealthyMs);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          Runtime.getRuntime().halt(1);
+        }, "crash");
+        crash.setDaemon(true);
+        crash.start();
+      }
     }));
     server.createContext("/termination", counted(ex -> {
       if (!"POST".equals(ex.getRequestMethod())) {

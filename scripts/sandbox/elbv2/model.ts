@@ -33,6 +33,8 @@ export type Elbv2EndpointOptions = {
     propagation: { minSeconds: number; maxSeconds: number; seed: number };
     eventsFile?: string;
   };
+  /** Injected AWS errors for tests, reread on every call (faults.ts). */
+  faultsFile?: string;
 };
 
 /** An AWS Query error: the wire `Code` (not the SDK's `…Exception` name) and its HTTP status. */

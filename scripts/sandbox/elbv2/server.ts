@@ -13,6 +13,7 @@ import {
 } from '../haproxy-runtime.ts';
 import { createEmulator, type Emulator, type Runtime } from './actions.ts';
 import { albRuntime } from './alb-runtime.ts';
+import { withFaults } from './faults.ts';
 import { ApiError, type Elbv2EndpointOptions, validateOptions } from './model.ts';
 import { parseQuery, QueryParseError, str } from './query.ts';
 import type { ServerView } from './state.ts';
@@ -107,7 +108,7 @@ export async function startElbv2Endpoint(
   const runtime: Runtime & { close?(): void } = opts.alb
     ? albRuntime({ ...opts.alb, backend: opts.backend })
     : haproxyRuntime(opts.socketPath, opts.backend);
-  const emulator = await createEmulator(opts, runtime);
+  const emulator = withFaults(await createEmulator(opts, runtime), opts.faultsFile);
   const log = (message: string) => process.stderr.write(`[elbv2] ${message}\n`);
 
   const server = createServer(async (req, res) => {

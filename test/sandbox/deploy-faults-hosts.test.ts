@@ -1,0 +1,119 @@
+// Hosts not in the state a deploy left them in (issue 12): a PID file naming an unrelated process
+// after a reboot, an app started by hand with no `current`, and the memory budget's prediction
+// against the peak measured on the same hosts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import { listenerPid } from '../../scripts/sandbox/hosts.ts';
+import { sshRun } from '../../scripts/sandbox/ssh.ts';
+import type { SandboxState } from '../../scripts/sandbox/state.ts';
+import { hostView, pidAlive, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
+import { sandboxDescribe, sandboxForSuite } from './_env.ts';
+
+type Budget = {
+  host: string;
+  predictedPercent: number;
+  measuredPeakPercent: number | null;
+  oldJvmMb: number;
+};
+type Report = {
+  hosts: { name: string; release: { from: string | null }; steps: { name: string; detail: string }[] }[];
+  memory: { peakPercent: number; budget?: Budget[] };
+};
+const report = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')) as Report;
+
+sandboxDescribe('deploy run in the sandbox: hosts as a person left them', () => {
+  const sandbox = sandboxForSuite({ hosts: 2 });
+  let state: SandboxState;
+  beforeAll(() => {
+    state = sandbox();
+  });
+
+  it('the budget predicts the peak of a two-host stop-first deploy within 5 points; both numbers in report and summary', async () => {
+    // A fresh sandbox: both apps were started by hand, so the old JVM is found by its port.
+    const { dir } = sandboxConfig(state);
+    const { value: run, failed } = await underLoad(() => startCli(['run'], dir).done);
+    expect(run.code, run.stdout).toBe(0);
+    expect(failed).toBe(0);
+    const r = report(dir);
+    for (const h of r.hosts) expect(h.steps[0]!.detail).toMatch(/found by port/);
+    const budget = r.memory.budget!;
+    expect(budget.map((b) => b.host)).toEqual(['h1', 'h2']);
+    for (const b of budget) {
+      // The old JVM (HEAP_MB=200 with -Xmx320m: ~295 MB RSS) is counted, not read as 0.
+      expect(b.oldJvmMb).toBeGreaterThan(200);
+      expect(Math.abs(b.predictedPercent - b.measuredPeakPercent!), JSON.stringify(b)).toBeLessThanOrEqual(5);
+    }
+    const summary = readFileSync(join(dir, 'report', 'summary.md'), 'utf8');
+    for (const b of budget)
+      expect(summary).toContain(`- ${b.host}: predicted **${b.predictedPercent} %** (stop-first, `);
+    console.log(
+      `[budget] ${budget.map((b) => `${b.host} predicted ${b.predictedPercent} %, measured ${b.measuredPeakPercent} %`).join('; ')}`,
+    );
+  });
+
+  it('after a reboot the PID file names an unrelated process: it is never stopped; the app on the port is deployed, 0 failed requests', async () => {
+    // Each host "rebooted": app.pid now names a process that has nothing to do with the app, and
+    // the app was started again by hand (the sandbox's way: setsid java, no PID file of its own).
+    const strays: number[] = [];
+    for (const h of state.hosts) {
+      const r = await sshRun(
+        h.ip,
+        `p=$(ss -Hltnp 'sport = :8080' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p'); kill "$p"; while kill -0 "$p" 2>/dev/null; do sleep 0.1; done
+cd /srv/handoff/current && PORT=8080 HEAP_MB=200 setsid java -Xms64m -Xmx320m -jar build/app.jar >> /srv/handoff/app.log 2>&1 < /dev/null &
+setsid sleep 3600 < /dev/null > /dev/null 2>&1 & echo $! > /srv/handoff/app.pid; cat /srv/handoff/app.pid
+for i in $(seq 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/health)" = 200 ] && break; sleep 0.2; done`,
+      );
+      strays.push(Number(r.stdout.trim()));
+    }
+    await new Promise((r) => setTimeout(r, 8000)); // both back UP in HAProxy before the load starts
+    const apps = await Promise.all(state.hosts.map((h) => listenerPid(h)));
+    const { dir } = sandboxConfig(state);
+    const { value: run, failed, total } = await underLoad(() => startCli(['run'], dir).done);
+    expect(run.code, run.stdout).toBe(0);
+    expect(failed, `of ${total}`).toBe(0);
+    for (const [i, h] of state.hosts.entries()) {
+      expect(await pidAlive(h.ip, strays[i]!), `the unrelated process on ${h.name}`).toBe(true);
+      const preflight = report(dir).hosts[i]!.steps[0]!.detail;
+      expect(preflight).toContain(`old JVM ${apps[i]} (found by port)`);
+      expect(preflight).toMatch(
+        new RegExp(`app\\.pid named pid ${strays[i]} \\(sleep\\), which is not the app: ignored`),
+      );
+      expect((await hostView(h.ip)).health).toBe('200');
+      await sshRun(h.ip, `kill ${strays[i]}`);
+    }
+  });
+
+  it('first deploy onto an app started by hand with no `current`: adopted, and a failed health check leaves it serving', async () => {
+    const h1 = state.hosts[0]!;
+    await sshRun(h1.ip, 'rm -f /srv/handoff/current /srv/handoff/app.pid');
+    const app = await listenerPid(h1);
+    const { dir } = sandboxConfig(state, {
+      app: {
+        health: { path: '/health', timeoutSeconds: 8 },
+        start: { command: 'java -Xmx320m -jar build/app.jar', env: { BOOT_DELAY_MS: '600000' } },
+      },
+    });
+    const { value: run, failed } = await underLoad(() => startCli(['run'], dir).done);
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(/\/health never passed on h1/);
+    expect(failed).toBe(0);
+    const h = report(dir).hosts[0]!;
+    expect(h.steps[0]!.detail).toMatch(
+      new RegExp(`old JVM ${app} \\(found by port\\); current release \\S+-adopted \\(adopted`),
+    );
+    const adopted = h.release.from!;
+    const view = await hostView(h1.ip);
+    expect(view.health).toBe('200');
+    // The restored JVM is the adopted release's: same command line and directory as the hand start.
+    const r = await sshRun(
+      h1.ip,
+      `readlink /proc/${view.pid}/cwd; tr '\\0' ' ' < /proc/${view.pid}/cmdline; echo; readlink /srv/handoff/current`,
+    );
+    const [cwd, cmdline, current] = r.stdout.trim().split('\n');
+    expect(cwd).toMatch(/\/srv\/handoff\/releases\/initial$/);
+    expect(cmdline).toBe('java -Xms64m -Xmx320m -jar build/app.jar ');
+    expect(current).toBe(`releases/${adopted}`);
+  });
+});

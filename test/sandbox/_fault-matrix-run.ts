@@ -60,7 +60,7 @@ async function runRow(state: SandboxState, row: Row): Promise<void> {
     expect(await listenerPid(h1)).toBe(view.pid ? Number(view.pid) : before.h1Listener);
     const after2 = await hostView(h2.ip);
     expect([after2.current, after2.health], 'h2 untouched').toEqual([before.h2.current, '200']);
-    const status = JSON.parse((await startCli(['status', '--json'], dir).done).stdout) as {
+    const status = JSON.parse((await startCli(['status', '--json'], dir, row.env).done).stdout) as {
       hosts: { name: string; lock: unknown }[];
     };
     expect(
@@ -84,7 +84,7 @@ async function runRow(state: SandboxState, row: Row): Promise<void> {
 
 async function drive(ctx: Ctx, row: Row): Promise<Driven> {
   if (row.drive) return row.drive(ctx);
-  const cli = startCli(ARGS, ctx.dir);
+  const cli = startCli(ARGS, ctx.dir, row.env);
   // The injection races the CLI: a CLI that ends first (a bug) must not leave it waiting.
   const injected = row.during
     ? Promise.race([row.during(ctx, cli).then(() => 'done'), cli.done.then(() => 'cli ended first')])
@@ -120,7 +120,8 @@ async function heal(h1: HostState): Promise<void> {
     `rm -rf /srv/handoff/.handoff/lock
 if [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' http://127.0.0.1:8080/health)" != 200 ]; then
   p=$(ss -Hltnp 'sport = :8080' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p'); [ -n "$p" ] && kill -9 "$p"
-  cd /srv/handoff/current && PORT=8080 setsid java -Xms64m -Xmx320m -jar build/app.jar >> /srv/handoff/app.log 2>&1 < /dev/null &
+  # a subshell with every stream redirected: nothing may keep the SSH session open
+  (cd /srv/handoff/current && PORT=8080 exec setsid java -Xms64m -Xmx320m -jar build/app.jar) >> /srv/handoff/app.log 2>&1 < /dev/null &
   echo $! > /srv/handoff/app.pid
 fi`,
   );

@@ -1,9 +1,9 @@
-// Faults in the middle of a deploy, against real parts (sandbox hosts, JVMs, HAProxy under load):
-// each ends with the host serving its old release, the lock released and a truthful exit code.
+// A lost SSH connection mid-build, against real parts: the undo runs over a new connection and the
+// memory sampler comes back with it (the rollback is in the memory record too). Every other fault,
+// and this one at each step, is a row of the fault matrix (_fault-matrix.ts).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
-import { listenerPid } from '../../scripts/sandbox/hosts.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import { hostView, sandboxConfig, startCli, underLoad, waitForEvent } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
@@ -28,23 +28,6 @@ sandboxDescribe('deploy run in the sandbox: faults mid-deploy', () => {
     state = sandbox();
   });
   const ip = (i: number) => state.hosts[i]!.ip;
-
-  it('a new JVM that never becomes healthy is rolled back', async () => {
-    const { dir } = sandboxConfig(state, {
-      app: {
-        health: { path: '/health', timeoutSeconds: 8 },
-        start: { command: 'java -Xmx320m -jar build/app.jar', env: { BOOT_DELAY_MS: '600000' } },
-      },
-    });
-    const before = await hostView(ip(0));
-    const { value: run, failed } = await underLoad(() => startCli(['run'], dir).done);
-    expect(run.code, run.stdout).toBe(1);
-    expect(run.stdout).toMatch(/\/health never passed on h1/);
-    expect(failed).toBe(0);
-    const after = await hostView(ip(0));
-    expect(after.current).toBe(before.current);
-    expect(after.health).toBe('200');
-  });
 
   it('the SSH connection to host 1 reset during the build: rolled back over a new connection, exit 1', async () => {
     const { dir } = sandboxConfig(state, {
@@ -101,31 +84,4 @@ sandboxDescribe('deploy run in the sandbox: faults mid-deploy', () => {
     };
     expect(status.hosts.every((h) => h.lock === null)).toBe(true);
   });
-
-  for (const step of ['drain', 'build', 'health'])
-    it(`SIGINT during ${step}: the host ends up serving, the lock is released, exit non-zero`, async () => {
-      const { dir } = sandboxConfig(state);
-      const listeningBefore = await listenerPid(state.hosts[0]!);
-      const { value, failed } = await underLoad(async () => {
-        const cli = startCli(['run'], dir);
-        await waitForEvent(`${dir}/report`, (e) => e.kind === 'step:start' && e.step === step);
-        if (step === 'health') await new Promise((r) => setTimeout(r, 300));
-        cli.child.kill('SIGINT');
-        return cli.done;
-      });
-      expect(value.code).not.toBe(0);
-      expect(failed).toBe(0);
-      const view = await hostView(ip(0));
-      expect(view.health).toBe('200');
-      // The JVM that serves is the one on record: with no PID file (an app started by hand, never
-      // restarted by the tool) it is the one from before; otherwise the PID file names it.
-      const listening = await listenerPid(state.hosts[0]!);
-      expect(listening).toBeGreaterThan(1);
-      expect(view.pid === '' ? listeningBefore : Number(view.pid)).toBe(listening);
-      // Stop-first stopped the old JVM before the build: service came back by a restart.
-      if (step !== 'drain') expect(listening).not.toBe(listeningBefore);
-      const status = await startCli(['status', '--json'], dir).done;
-      const hosts = JSON.parse(status.stdout).hosts as { lock: unknown }[];
-      expect(hosts.every((h) => h.lock === null)).toBe(true);
-    });
 });

@@ -1,10 +1,12 @@
 // The fault matrix in the README is generated from the rows and their last recorded sandbox run;
 // this keeps the three in step: every row has a result, the result matches what the row documents,
 // and the README shows exactly that.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResults, withMatrix } from '../../scripts/gen-fault-matrix.ts';
+import { takeFault } from '../../scripts/sandbox/elbv2/faults.ts';
+import { tempDir } from '../helpers/config.ts';
 import { ROWS } from '../sandbox/_fault-matrix.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -35,5 +37,27 @@ describe('the fault matrix', () => {
   it('the README table is generated from the rows and the results (npm run fault-matrix)', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     expect(readme).toBe(withMatrix(readme));
+  });
+});
+
+describe("the ELBv2 endpoint's injected faults (faults.json)", () => {
+  it('answers an action with the AWS error `times` times, counting down in the file; -1 until removed', () => {
+    const file = `${tempDir()}/faults.json`;
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { action: 'DeregisterTargets', code: 'Throttling', status: 400, times: 2 },
+        { action: 'RegisterTargets', code: 'ServiceUnavailable', status: 503, times: -1 },
+      ]),
+    );
+    const hits = [1, 2, 3].map(() => takeFault(file, 'DeregisterTargets'));
+    expect(hits.map((e) => e && [e.status, e.code, e.type])).toEqual([
+      [400, 'Throttling', 'Sender'],
+      [400, 'Throttling', 'Sender'],
+      undefined,
+    ]);
+    for (let i = 0; i < 5; i++) expect(takeFault(file, 'RegisterTargets')?.status).toBe(503);
+    expect(takeFault(file, 'DescribeTargetHealth')).toBeUndefined();
+    expect(takeFault(`${file}.missing`, 'RegisterTargets')).toBeUndefined();
   });
 });

@@ -188,15 +188,17 @@ export async function underLoad<T>(
 }
 
 /** Deregister mode through the sandbox's ELBv2 endpoint (the real SDK client, a local endpoint). */
-export function deregisterConfig(state: SandboxState): { dir: string; file: string } {
-  return sandboxConfig(state, {
-    extra: {
-      loadBalancer: {
-        targetGroup: ELBV2.targetGroupName,
-        region: ELBV2.region,
-        endpoint: `http://127.0.0.1:${ELBV2.port}`,
-      },
-      drain: { mode: 'deregister', maxRequestSeconds: 5, marginSeconds: 1 },
+export const DEREGISTER: Overrides = {
+  extra: {
+    loadBalancer: {
+      targetGroup: ELBV2.targetGroupName,
+      region: ELBV2.region,
+      endpoint: `http://127.0.0.1:${ELBV2.port}`,
     },
-  });
+    drain: { mode: 'deregister', maxRequestSeconds: 5, marginSeconds: 1 },
+  },
+};
+
+export function deregisterConfig(state: SandboxState): { dir: string; file: string } {
+  return sandboxConfig(state, DEREGISTER);
 }

@@ -12,6 +12,7 @@ import type { HostState, SandboxState } from '../../scripts/sandbox/state.ts';
 import {
   brokenSource,
   type CliRun,
+  DEREGISTER,
   type Overrides,
   sandboxConfig,
   startCli,
@@ -47,15 +48,18 @@ export type Row = {
   cleanup?: (ctx: Ctx) => Promise<void>;
 };
 
+/** A build that holds `mb` MB for `seconds` (FakeGradle), then compiles the app. */
+const build = (seconds: number, mb: number) => ({
+  command: `BUILD_SECONDS=${seconds} BUILD_MB=${mb} sh build.sh`,
+  artifact: 'build/app.jar',
+  estimateSeconds: seconds + 3,
+});
+
 // A quick release: a 1 s build of 100 MB (the build's own JVM compiles the app), fast health polls.
 export const MATRIX_CONFIG: Overrides = {
   app: {
     health: { path: '/health', timeoutSeconds: 40, intervalSeconds: 0.25 },
-    build: {
-      command: 'BUILD_SECONDS=1 BUILD_MB=100 sh build.sh',
-      artifact: 'build/app.jar',
-      estimateSeconds: 4,
-    },
+    build: build(1, 100),
   },
 };
 
@@ -133,16 +137,7 @@ function sigint(step: string, at: Aimed | number, exit: number, serving: 'old' |
   };
 }
 
-const lbConfig: Overrides = {
-  extra: {
-    loadBalancer: {
-      targetGroup: ELBV2.targetGroupName,
-      region: ELBV2.region,
-      endpoint: `http://127.0.0.1:${ELBV2.port}`,
-    },
-    drain: { mode: 'deregister', maxRequestSeconds: 5, marginSeconds: 1 },
-  },
-};
+const lbConfig = DEREGISTER;
 const AWS_ENV = {
   AWS_ACCESS_KEY_ID: 'AKIDSANDBOX',
   AWS_SECRET_ACCESS_KEY: 'sandbox',
@@ -233,15 +228,7 @@ export const ROWS: Row[] = [
     how: '`kill -9` of the CLI; the lock is left behind, h1 drained and stopped; the new run stops the orphaned build',
     exit: 0,
     serving: 'new',
-    config: {
-      app: {
-        build: {
-          command: 'BUILD_SECONDS=30 BUILD_MB=100 sh build.sh',
-          artifact: 'build/app.jar',
-          estimateSeconds: 32,
-        },
-      },
-    },
+    config: { app: { build: build(30, 100) } },
     drive: async (ctx) => {
       const cli = startCli(ARGS, ctx.dir);
       await atStep(ctx, 'build');
@@ -276,15 +263,7 @@ export const ROWS: Row[] = [
     how: "a second `run` during the first one's build: exit 3 within 5 s, naming the owner, writing nothing on h1",
     exit: 0,
     serving: 'new',
-    config: {
-      app: {
-        build: {
-          command: 'BUILD_SECONDS=8 BUILD_MB=100 sh build.sh',
-          artifact: 'build/app.jar',
-          estimateSeconds: 10,
-        },
-      },
-    },
+    config: { app: { build: build(8, 100) } },
     drive: async (ctx) => {
       const first = startCli(ARGS, ctx.dir);
       await atStep(ctx, 'build');
@@ -350,15 +329,7 @@ export const ROWS: Row[] = [
     how: "a build holding 1100 MB in the host's 1 GiB cgroup",
     exit: 1,
     serving: 'old',
-    config: {
-      app: {
-        build: {
-          command: 'BUILD_SECONDS=5 BUILD_MB=1100 sh build.sh',
-          artifact: 'build/app.jar',
-          estimateSeconds: 8,
-        },
-      },
-    },
+    config: { app: { build: build(5, 1100) } },
     check: (_ctx, d) => {
       const report = JSON.parse(readFileSync(join(d.reportDir, 'report.json'), 'utf8')) as {
         memory: { oomKills: number };

@@ -4,6 +4,7 @@
 // the load balancer and every lock released. Split across deploy-faults-matrix-N.test.ts files
 // (the `file` column) so each stays short; the README's table is generated from these rows and
 // the last recorded results (npm run fault-matrix, checked by test/unit/fault-matrix.test.ts).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ELBV2 } from '../../scripts/sandbox/contract.ts';
@@ -360,6 +361,28 @@ dd if=/dev/zero of=releases/.filler bs=4k 2>/dev/null || true; rm -rf /tmp/relea
     },
     cleanup: async (ctx) => {
       await sshRun(ctx.h1.ip, 'umount -l /srv/handoff/releases 2>/dev/null; true', { allowFail: true });
+    },
+  },
+  {
+    id: 'report-dir-unwritable',
+    file: 7,
+    fault: 'the report directory becomes unwritable mid-deploy',
+    how: 'a read-only bind mount over the report directory once h1 starts',
+    exit: 0,
+    serving: 'new',
+    during: async (ctx) => {
+      await waitForEvent(ctx.reportDir, (e) => e.kind === 'host:start');
+      execFileSync('mount', ['--bind', ctx.reportDir, ctx.reportDir]);
+      execFileSync('mount', ['-o', 'remount,ro,bind', ctx.reportDir]);
+    },
+    check: (_ctx, d) => {
+      if (!/report not written|could not write/.test(d.exit.stdout + d.exit.stderr))
+        throw new Error('no warning about the report');
+    },
+    cleanup: async (ctx) => {
+      try {
+        execFileSync('umount', [ctx.reportDir], { stdio: 'ignore' });
+      } catch {}
     },
   },
 ];

@@ -86,7 +86,7 @@ export async function faultFired(host: HostState): Promise<boolean> {
 /** Resolves once a `pause` fault holds its command (watched from the machine: no SSH round trip). */
 export function whenPaused(host: HostState, timeoutMs = 120_000): Promise<void> {
   const dir = hostTmp(host);
-  const file = join(dir, 'handoff-fault.paused');
+  const file = join(dir, 'fault.paused');
   return new Promise((resolve, reject) => {
     const done = (error?: Error) => {
       clearTimeout(timer);

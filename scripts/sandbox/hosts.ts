@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cgroupPids, createHostCgroup, removeHostCgroup } from './cgroup.ts';
 import { APP_DIR_ON_HOST, APP_PORT, CGROUP_NAME, HOST_MEMORY_BYTES, type HostSpec } from './contract.ts';
+import { httpProbe } from './http-probe.ts';
 import { createHostNet, removeHostNet } from './net.ts';
 import { childrenOf, isAlive, outerPid, procOf, sleep, stopProc } from './proc.ts';
 import { sshRun } from './ssh.ts';
@@ -80,9 +81,7 @@ export async function startInitialApp(h: HostSpec, releaseTemplate: string): Pro
 export async function waitForApp(h: HostSpec, cgroupDir: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await fetch(`http://${h.ip}:${APP_PORT}/health`, { signal: AbortSignal.timeout(1000) })
-      .then((r) => r.status === 200)
-      .catch(() => false);
+    const ok = (await httpProbe(`http://${h.ip}:${APP_PORT}/health`, 1000))?.status === 200;
     if (ok) break;
     if (Date.now() > deadline)
       throw new Error(`${h.name}: app not healthy after ${timeoutMs} ms (see ${h.srvDir}/app.log)`);

@@ -8,6 +8,7 @@ import { albNodeViews } from './alb.ts';
 import { cgroupPids, memoryLimit, oomKills } from './cgroup.ts';
 import { APP_PORT, HAPROXY_BACKEND } from './contract.ts';
 import { showServers } from './haproxy-runtime.ts';
+import { httpProbe } from './http-probe.ts';
 import { requireMachine } from './preflight.ts';
 import { isAlive } from './proc.ts';
 import { readState } from './state.ts';
@@ -32,14 +33,7 @@ export type SandboxStatus = {
   hosts: HostStatus[];
 };
 
-async function get(url: string): Promise<{ status: number; body: string } | undefined> {
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(1500) });
-    return { status: r.status, body: (await r.text()).trim() };
-  } catch {
-    return undefined;
-  }
-}
+const get = (url: string) => httpProbe(url, 1500);
 
 function cgroupUsage(dir: string): number {
   for (const f of ['memory.current', 'memory.usage_in_bytes']) {

@@ -33,7 +33,8 @@ type SettingsName = keyof typeof SETTINGS;
 const settingsNames = (values.settings ?? (smoke ? 'fast' : 'fast,alb')).split(',') as SettingsName[];
 const propagations = (values.propagation ?? (smoke ? '0,3' : '0,5,20')).split(',').map(Number);
 // The smoke run shortens what only takes time: the delay (and so `unused`), the sleep, today's bound.
-const D = smoke ? 12 : 300;
+// D above the longest propagation: past D every node cuts the target anyway, whatever the rule.
+const D = smoke ? 12 + Math.max(...propagations) : 300;
 const SLEEP = smoke ? 6 : 25;
 const TODAY_MAX_REQUEST = smoke ? 4 : 30;
 const RATE = 40;

@@ -9,6 +9,7 @@
 //             namespace (the product runs it over one kept SSH session; a new ssh per look here would
 //             add a handshake to every look and make the rule look slower than it is)
 //   unused    what the SDK waiter does: until DescribeTargetHealth says `unused`
+import fs from 'node:fs';
 import {
   DeregisterTargetsCommand,
   DescribeTargetHealthCommand,
@@ -128,12 +129,45 @@ export async function stopApp(ip: string): Promise<void> {
   );
 }
 
-/** The host back in service: the app restarted, registered, and UP on every node. */
+/** The host back in service: the app restarted, registered, and UP on every node once each has applied it. */
 export async function putBack(state: SandboxState, client: ElasticLoadBalancingV2Client, host: HostState) {
   await restartApp(host, host);
+  const since = Date.now();
   await client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: host.instanceId }] }));
-  const { propagation } = state.alb!;
+  const { propagation, nodes, events } = state.alb!;
   const { intervalSeconds: I, healthyThreshold: H } = state.healthCheck;
-  const timeout = (propagation.maxSeconds + (H + 2) * I) * 1000 + 10_000;
-  await Promise.all(state.alb!.nodes.map((n) => waitForServers(n.socket, [host.name], 'UP', timeout)));
+  // A node that has not applied the registration yet may still show the target UP from before.
+  const deadline = since + (propagation.maxSeconds + 30) * 1000 + state.alb!.nodes.length * 1000;
+  const applied = () =>
+    new Set(
+      (fs.existsSync(events) ? fs.readFileSync(events, 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              node: string;
+              server: string;
+              command: string;
+              requestedAt: number;
+              appliedAt?: number;
+            },
+        )
+        .filter(
+          (e) =>
+            e.server === host.name &&
+            e.command === 'ready-through-checks' &&
+            e.requestedAt >= since &&
+            e.appliedAt,
+        )
+        .map((e) => e.node),
+    );
+  while (applied().size < nodes.length) {
+    if (Date.now() > deadline)
+      throw new Error(`${host.name}: not every node applied its registration in time`);
+    await sleep(200);
+  }
+  await Promise.all(
+    nodes.map((n) => waitForServers(n.socket, [host.name], 'UP', (H + 2) * I * 1000 + 10_000)),
+  );
 }

@@ -174,7 +174,7 @@ export const ROWS: Row[] = [
   },
   {
     id: 'never-healthy',
-    file: 1,
+    file: 8,
     fault: 'the new JVM never becomes healthy',
     how: '`BOOT_DELAY_MS=600000`, health timeout 8 s',
     exit: 1,
@@ -220,7 +220,7 @@ export const ROWS: Row[] = [
   sigint('start', 'jvm.start', 1, 'old', 5),
   sigint('health', 300, 1, 'old', 5),
   // Once the new JVM is healthy the host finishes; with every selected host deployed, exit 0.
-  sigint('admit', 0, 0, 'new', 5),
+  sigint('admit', 0, 0, 'new', 8),
   sigint('settle', 0, 0, 'new', 4),
   {
     id: 'sigkill',

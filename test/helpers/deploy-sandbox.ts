@@ -8,6 +8,7 @@ import { ELBV2, KNOWN_HOSTS, SSH_KEY } from '../../scripts/sandbox/contract.ts';
 import { startLoad } from '../../scripts/sandbox/load.ts';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
+import type { MemorySection, Report } from '../../src/report/report.ts';
 import { BIN } from './cli.ts';
 import { tempDir } from './config.ts';
 
@@ -139,28 +140,39 @@ export async function pidAlive(ip: string, pid: number): Promise<boolean> {
   return r.stdout.trim() === 'yes';
 }
 
-export type FullReport = {
-  result: string;
-  exitCode: number;
-  hosts: {
-    name: string;
-    result: string;
-    drainSeconds: number | null;
-    steps: { name: string; ok: boolean; detail: string }[];
-  }[];
-  memory: {
-    source: string;
-    peakPercent: number | null;
-    overlapSeconds: number;
-    oomKills: number;
-    missedSamples: number;
-    peakPerStep?: Record<string, number>;
-    samples: { host: string; step: string }[];
-  } | null;
+/** The memory budget row a report carries per host (src/engine/memory-budget, docs/contracts.md). */
+export type BudgetRow = {
+  host: string;
+  predictedPercent: number;
+  predictedMb: number;
+  totalMb: number;
+  measuredPeakPercent: number | null;
+  oldJvmMb: number;
 };
 
+/**
+ * report.json as the sandbox tests read it: the product's own `Report` type (so a renamed field
+ * fails to compile here), with the memory section's extra fields spelled out.
+ */
+export type FullReport = Omit<Report, 'memory'> & {
+  memory:
+    | (MemorySection & {
+        missedSamples: number;
+        peakPerStep?: Record<string, number>;
+        budget?: BudgetRow[];
+        samples: { host: string; step: string }[];
+      })
+    | null;
+};
+
+/** report.json in a report directory (`--report-dir`). */
+export function readReportAt(reportDir: string): FullReport {
+  return JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as FullReport;
+}
+
+/** report.json of a deploy run in `dir` with the default report directory. */
 export function readReport(dir: string): FullReport {
-  return JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')) as FullReport;
+  return readReportAt(join(dir, 'report'));
 }
 
 /** Runs `fn` under steady load through HAProxy and returns the load's counts with its result. */

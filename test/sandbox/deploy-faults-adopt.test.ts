@@ -1,17 +1,14 @@
 // First deploy onto an app started by hand with no `current` symlink (issue 12, item 4): the
 // app is adopted into a release of its own, so a failed deploy brings it back as it ran.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { listenerPid } from '../../scripts/sandbox/hosts.ts';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
-import { hostView, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
+import { hostView, readReportAt, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
 
-type Report = { hosts: { release: { from: string | null }; steps: { detail: string }[] }[] };
-const report = (reportDir: string) =>
-  JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as Report;
+const report = readReportAt;
 
 sandboxDescribe('deploy run in the sandbox: adopting an app started by hand', () => {
   const sandbox = sandboxForSuite({ hosts: 2 });

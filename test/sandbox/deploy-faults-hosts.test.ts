@@ -7,24 +7,19 @@ import { beforeAll, expect, it } from 'vitest';
 import { listenerPid } from '../../scripts/sandbox/hosts.ts';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
-import { hostView, pidAlive, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
+import {
+  type BudgetRow,
+  hostView,
+  pidAlive,
+  readReportAt,
+  sandboxConfig,
+  startCli,
+  underLoad,
+} from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
 
-type Budget = {
-  host: string;
-  predictedPercent: number;
-  predictedMb: number;
-  totalMb: number;
-  measuredPeakPercent: number | null;
-  oldJvmMb: number;
-};
-type Report = {
-  hosts: { name: string; release: { from: string | null }; steps: { name: string; detail: string }[] }[];
-  memory: { peakPercent: number; budget?: Budget[] };
-};
-const report = (reportDir: string) =>
-  JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as Report;
-const figures = (budget: Budget[]) =>
+const report = readReportAt;
+const figures = (budget: BudgetRow[]) =>
   budget
     .map((b) => `${b.host} predicted ${b.predictedPercent} %, measured ${b.measuredPeakPercent} %`)
     .join('; ');
@@ -48,7 +43,7 @@ sandboxDescribe('deploy run in the sandbox: hosts as a person left them', () => 
     expect(failed).toBe(0);
     const r = report(reportDir);
     for (const h of r.hosts) expect(h.steps[0]!.detail).toMatch(/found by port/);
-    const budget = r.memory.budget!;
+    const budget = r.memory!.budget!;
     expect(budget.map((b) => b.host)).toEqual(['h1', 'h2']);
     // The old JVM (HEAP_MB=200 with -Xmx320m: ~300 MB RSS) is counted, not read as 0.
     for (const b of budget) expect(b.oldJvmMb).toBeGreaterThan(200);
@@ -92,7 +87,7 @@ for i in $(seq 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0
       expect((await hostView(h.ip)).health).toBe('200');
       await sshRun(h.ip, `kill ${strays[i]}`);
     }
-    const budget = r.memory.budget!;
+    const budget = r.memory!.budget!;
     console.log(`[budget, from the last report] ${figures(budget)}`);
     for (const b of budget)
       expect(Math.abs(b.predictedPercent - b.measuredPeakPercent!), JSON.stringify(b)).toBeLessThanOrEqual(5);

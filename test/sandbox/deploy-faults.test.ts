@@ -5,21 +5,15 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
-import { hostView, sandboxConfig, startCli, underLoad, waitForEvent } from '../helpers/deploy-sandbox.ts';
+import {
+  hostView,
+  readReport,
+  sandboxConfig,
+  startCli,
+  underLoad,
+  waitForEvent,
+} from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
-
-type Report = {
-  result: string;
-  hosts: {
-    name: string;
-    result: string;
-    oldPid: number | null;
-    newPid: number | null;
-    release: { from: string | null; to: string };
-    steps: { name: string; startedAt: string; endedAt: string; ok: boolean }[];
-  }[];
-};
-const readReport = (dir: string) => JSON.parse(readFileSync(`${dir}/report/report.json`, 'utf8')) as Report;
 
 sandboxDescribe('deploy run in the sandbox: faults mid-deploy', () => {
   const sandbox = sandboxForSuite({ hosts: 2 });

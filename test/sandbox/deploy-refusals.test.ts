@@ -7,25 +7,14 @@ import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import {
   events,
   hostView,
+  readReport,
+  readReportAt,
   sandboxConfig,
   startCli,
   underLoad,
   waitForEvent,
 } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
-
-type Report = {
-  result: string;
-  hosts: {
-    name: string;
-    result: string;
-    oldPid: number | null;
-    newPid: number | null;
-    release: { from: string | null; to: string };
-    steps: { name: string; startedAt: string; endedAt: string; ok: boolean }[];
-  }[];
-};
-const _readReport = (dir: string) => JSON.parse(readFileSync(`${dir}/report/report.json`, 'utf8')) as Report;
 
 sandboxDescribe('deploy run in the sandbox: locks and refusals', () => {
   const sandbox = sandboxForSuite({ hosts: 2 });
@@ -58,10 +47,8 @@ sandboxDescribe('deploy run in the sandbox: locks and refusals', () => {
     expect(value.second.code, value.second.stdout).toBe(0);
     expect(value.second.stdout).toMatch(/waiting up to 300 s: another deploy holds the lock on h1: root@/);
     expect(failed).toBe(0);
-    const a = JSON.parse(readFileSync(`${dir}/report/report.json`, 'utf8')) as { endedAt: string };
-    const b = JSON.parse(readFileSync(`${dir}/report2/report.json`, 'utf8')) as {
-      hosts: { steps: { name: string; startedAt: string }[] }[];
-    };
+    const a = readReport(dir);
+    const b = readReportAt(`${dir}/report2`);
     // The second touched no host before the first was done.
     const firstDrain = b.hosts[0]!.steps.find((s) => s.name === 'drain')!;
     expect(Date.parse(firstDrain.startedAt)).toBeGreaterThanOrEqual(Date.parse(a.endedAt) - 1000);

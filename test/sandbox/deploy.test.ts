@@ -6,24 +6,12 @@ import {
   brokenSource,
   hostView,
   pidAlive,
+  readReport,
   sandboxConfig,
   startCli,
   underLoad,
 } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
-
-type Report = {
-  result: string;
-  hosts: {
-    name: string;
-    result: string;
-    oldPid: number | null;
-    newPid: number | null;
-    release: { from: string | null; to: string };
-    steps: { name: string; startedAt: string; endedAt: string; ok: boolean }[];
-  }[];
-};
-const readReport = (dir: string) => JSON.parse(readFileSync(`${dir}/report/report.json`, 'utf8')) as Report;
 
 sandboxDescribe('deploy run in the sandbox (termination mode)', () => {
   const sandbox = sandboxForSuite({ hosts: 2 });

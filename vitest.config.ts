@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,7 +7,14 @@ export default defineConfig({
       {
         // Many unit files spawn the CLI; beside three sandbox lanes on two cores a spawn can take
         // seconds, so the timeout covers a loaded machine, not an idle one.
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 },
+        // Git stops at test/.tmp: a temp dir's empty .git is no repository, and git must not find
+        // this checkout above it (its uncommitted changes would show in every temp dir's plan).
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 30_000,
+          env: { GIT_CEILING_DIRECTORIES: resolve(import.meta.dirname, 'test', '.tmp') },
+        },
       },
       {
         // Real namespaces, sshd, JVMs and HAProxy: one file at a time per sandbox instance; `npm test`

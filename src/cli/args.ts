@@ -40,6 +40,11 @@ export const COMMANDS = {
       json,
       hosts,
       'dry-run': { type: 'boolean', describe: 'print the plan and the commands; change nothing' },
+      verbose: {
+        type: 'boolean',
+        short: 'v',
+        describe: 'with --dry-run: the exact shell text of each command (secrets masked)',
+      },
       strategy: {
         type: 'string',
         describe: 'stop-first (default) or build-first',

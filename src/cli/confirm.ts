@@ -32,9 +32,10 @@ export function runQuestion(p: {
   mode: string;
   waitSeconds: number;
   allowDowntime: boolean;
+  warnings?: string[];
 }): string {
-  const risk = p.allowDowntime
-    ? '\n  --allow-downtime: the last healthy target may be drained (an outage)'
-    : '';
+  const risk =
+    (p.allowDowntime ? '\n  --allow-downtime: the last healthy target may be drained (an outage)' : '') +
+    (p.warnings ?? []).map((w) => `\n  ! ${w}`).join('');
   return `Deploy ${p.app} release ${p.releaseId} to ${p.hosts.join(', ')}, one host at a time\n  ${p.strategy}, drain by ${p.mode}, about ${p.waitSeconds} s drained wait per host${risk}\nContinue?`;
 }

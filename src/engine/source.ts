@@ -52,7 +52,7 @@ function sourceUploader(source: DeployConfig['app']['source'], local: LocalExecu
     'dir' in source
       ? ['tar', '-C', source.dir, '-cf', '-', '.']
       : ['git', 'archive', '--format=tar', source.commit];
-  const what = 'dir' in source ? `directory ${source.dir}` : `git ${source.commit}`;
+  const what = describeSource(source);
   return async (exec: Executor, dir: string, signal: AbortSignal) => {
     const producer = local.stream(argv, signal);
     const [remote] = await Promise.all([
@@ -61,6 +61,12 @@ function sourceUploader(source: DeployConfig['app']['source'], local: LocalExecu
     ]);
     return `${what} uploaded in ${Math.round(remote.ms)} ms`;
   };
+}
+
+/** What gets deployed, in words (credentials stripped): the upload's detail and the dry run's. */
+export function describeSource(source: DeployConfig['app']['source']): string {
+  if ('git' in source) return `${stripUserinfo(source.git.url)}@${source.git.ref}, fetched by the host`;
+  return 'dir' in source ? `directory ${source.dir}` : `git ${source.commit}`;
 }
 
 /** Release ids sort by time, so pruning keeps the newest. */

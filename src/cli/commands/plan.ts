@@ -16,6 +16,8 @@ export type Planned = {
   /** Every configured host, also those --hosts leaves out (the last-healthy guard asks them all). */
   allHosts: StaticHost[];
   configWarnings: string[];
+  /** Set when `app.source` is a commit and tracked files have changes: a real run says it too. */
+  uncommitted?: string;
 };
 
 /** `offlineFallback`: `plan` may use the config's numbers when AWS cannot be asked; `run` never. */
@@ -45,7 +47,14 @@ export async function makePlan(
   const uncommitted = await uncommittedWarning(config, io.cwd);
   if (uncommitted) plan.warnings.push(uncommitted);
   const allHosts = values.hosts ? await resolveHosts(config, ports) : hosts;
-  return { plan, config, hosts, allHosts, configWarnings: loaded.warnings.map(formatIssue) };
+  return {
+    plan,
+    config,
+    hosts,
+    allHosts,
+    configWarnings: loaded.warnings.map(formatIssue),
+    ...(uncommitted ? { uncommitted } : {}),
+  };
 }
 
 /**

@@ -6,13 +6,14 @@ import { configRedactor } from '../../core/redact.ts';
 import { realClock, VirtualClock } from '../../engine/clock.ts';
 import { deploy } from '../../engine/deploy.ts';
 import { currentUser, lockOwner } from '../../engine/locks.ts';
-import { buildLocally, releaseId, uploaderFor } from '../../engine/source.ts';
+import { buildLocally, describeSource, releaseId, uploaderFor } from '../../engine/source.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
 import { type Recorded, RecordingExecutor } from '../../executors/recording.ts';
 import { RecordingLoadBalancer } from '../../executors/recording-lb.ts';
 import type { SamplerRun } from '../../memory/collect.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
+import { renderRecorded } from '../../render/recorded.ts';
 import { appendStepSummary } from '../../report/github-summary.ts';
 import { buildReport } from '../../report/report.ts';
 import { renderTerminalChart } from '../../report/terminal-chart.ts';
@@ -39,7 +40,10 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   if (strategy !== undefined && strategy !== 'stop-first' && strategy !== 'build-first')
     throw new UsageError(`--strategy must be stop-first or build-first, got '${strategy}'`);
   const dryRun = Boolean(values['dry-run']);
-  const { plan, config, hosts, allHosts, configWarnings } = await makePlan({ ...values, strategy }, io);
+  const { plan, config, hosts, allHosts, configWarnings, uncommitted } = await makePlan(
+    { ...values, strategy },
+    io,
+  );
   const human = values.json ? io.stderr : io.stdout;
   const redact = configRedactor(config);
   const reportDir = resolve(io.cwd, (values['report-dir'] as string | undefined) ?? config.report.dir);
@@ -61,11 +65,13 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
         mode: config.drain.mode,
         waitSeconds: plan.drain.waitSeconds,
         allowDowntime: Boolean(values['allow-downtime']),
+        warnings: uncommitted ? [uncommitted] : [],
       }),
     );
   const output = openRunOutput({ human, env: io.env, clock, redact, ...(dryRun ? {} : { reportDir }) });
   const { emit } = output;
   if (dryRun) output.say(renderPlanText({ ...plan, warnings: [...configWarnings, ...plan.warnings] }));
+  else if (uncommitted) emit({ kind: 'log', level: 'warn', message: uncommitted });
 
   const interrupt = interruptOnSignals((text) => output.say(text));
 
@@ -147,7 +153,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
           }),
       peers: allHosts,
       upload: dryRun
-        ? async (_exec, dir) => `would upload ${JSON.stringify(config.app.source)} to ${dir}`
+        ? async () => `would upload ${describeSource(config.app.source)}`
         : uploaderFor(
             config.app.source,
             local,
@@ -166,7 +172,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       dryRun,
     };
     const report = redact.deep(buildReport(run, meta, memory ? memorySection(memory, budgets) : null));
-    if (dryRun) output.say(renderRecorded(recorded));
+    if (dryRun) output.say(renderRecorded(recorded, { verbose: Boolean(values.verbose) }));
     else output.writeReport(reportDir, report, memory, plan);
     if (!dryRun) appendStepSummary(io.env, report, memory, { plan, reportDir, log: human });
     if (memory && (human as { isTTY?: boolean }).isTTY) human.write(renderTerminalChart(memory));
@@ -182,14 +188,6 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   } finally {
     interrupt.dispose();
   }
-}
-
-function renderRecorded(recorded: Recorded[]): string {
-  const lines = recorded.map(
-    (r) =>
-      `  ${r.host.padEnd(6)} ${r.kind.padEnd(16)} ${r.command.replace(/^sh -c '(?:[^']|'\\'')*' handoff ?/, '')}`,
-  );
-  return `\nCommands the run would send (dry run: none was sent; a target group is only read)\n${lines.join('\n')}\n`;
 }
 
 function hostOfTarget(hosts: { name: string; instanceId?: string }[]): (id: string) => string {

@@ -150,16 +150,19 @@ sandboxDescribe('the ALB model: nodes, propagation, keep-alive, fail-open', () =
   it('termination: unhealthy in the API once the first node marks it, while another still routes', async () => {
     const h2 = state.hosts[1]!;
     let unhealthyAt = 0;
+    let slowestPollMs = 0;
     const downAt = new Map<string, number>();
     const { load } = await underAlbLoad(state, async () => {
       await sshRun(h2.ip, `curl -s -o /dev/null -X POST http://127.0.0.1:${APP_PORT}/termination`);
       const deadline = Date.now() + 15_000;
       while (downAt.size < 3 && Date.now() < deadline) {
+        const polledAt = Date.now();
         const [api, views] = await Promise.all([
           apiState(client, h2.instanceId),
           albNodeViews(state.alb!.nodes),
         ]);
         const now = Date.now();
+        slowestPollMs = Math.max(slowestPollMs, now - polledAt);
         if (api === 'unhealthy' && !unhealthyAt) unhealthyAt = now;
         for (const v of views)
           if (v.targets.find((t) => t.server === h2.name)?.op === 'DOWN' && !downAt.has(v.node))
@@ -169,7 +172,9 @@ sandboxDescribe('the ALB model: nodes, propagation, keep-alive, fail-open', () =
     });
     expect(downAt.size).toBe(3);
     expect(unhealthyAt).toBeGreaterThan(0);
-    expect(unhealthyAt).toBeLessThanOrEqual(Math.min(...downAt.values()) + 100);
+    // Within one poll of the first node's verdict: the API and the nodes are read together, and on a
+    // loaded machine one such read took up to ~300 ms, so a fixed 100 ms said more about load than model.
+    expect(unhealthyAt).toBeLessThanOrEqual(Math.min(...downAt.values()) + Math.max(100, slowestPollMs));
     expect(unhealthyAt).toBeLessThan(Math.max(...downAt.values()));
     expect(load.failed, formatLoad(load)).toBe(0);
   });

@@ -46,6 +46,9 @@ export const ELBV2 = {
     'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/sandbox-tg/0123456789abcdef',
 } as const;
 
+/** The local Systems Manager endpoint: the API on loopback, the agents' channel on the bridge address. */
+export const SSM = { port: 14598 + 100 * SANDBOX_ID, region: 'us-east-1' } as const;
+
 /** The cgroup directory that holds the instance's hosts (basename of the roots below). */
 export const CGROUP_NAME = tag ? `handoff-sandbox-${tag}` : 'handoff-sandbox';
 export const CGROUP_V1_ROOT = `/sys/fs/cgroup/memory/${CGROUP_NAME}`;

@@ -94,7 +94,7 @@ async function waitByRule(client: ElasticLoadBalancingV2Client, host: HostState,
     case 'evidence': {
       const view = new TrafficView();
       const rule = {
-        mode: 'deregister' as const,
+        kind: 'api-draining' as const,
         capMs: D,
         quietMs: (t.quietSeconds ?? 3) * 1000,
       };

@@ -1,5 +1,6 @@
 // Cross-field rules the schema cannot express. Each rule is named so a test can target it and the
 // message can say which rule fired. Rules see a schema-valid config and only push issues.
+import { drainMode } from '../drain/registry.ts';
 import type { ConfigIssue } from './issues.ts';
 import type { DeployConfig } from './schema.ts';
 
@@ -46,23 +47,10 @@ export const oneLoadBalancerSource: Rule = ({ config, errors }) => {
     });
 };
 
-export const deregisterNeedsTargetGroup: Rule = ({ config, errors }) => {
-  if (config.drain.mode === 'deregister' && !config.loadBalancer.targetGroup)
-    errors.push({
-      path: 'drain.mode',
-      message: "'deregister' needs loadBalancer.targetGroup",
-      hint: "DeregisterTargets needs a target group; use mode 'termination' with an offline load balancer",
-    });
-  const hosts = config.hosts;
-  if (config.drain.mode === 'deregister' && Array.isArray(hosts))
-    hosts.forEach((host, i) => {
-      if (!host.instanceId)
-        errors.push({
-          path: `hosts[${i}].instanceId`,
-          message: "required with drain.mode 'deregister'",
-          hint: 'the instance id is the target Id in the target group, e.g. i-0abc1234def567890',
-        });
-    });
+/** The rules of the chosen drain mode (each mode's module lists its own). */
+export const drainModeRules: Rule = (ctx) => {
+  const mode = drainMode(ctx.config.drain);
+  for (const rule of mode.rules) rule(ctx, ctx.config.drain);
 };
 
 export const healthPollBelowTimeout: Rule = ({ config, errors }) => {
@@ -158,7 +146,7 @@ export const rules: Record<string, Rule> = {
   healthCheckTimeoutBelowInterval,
   healthCheckWithinAwsRanges,
   oneLoadBalancerSource,
-  deregisterNeedsTargetGroup,
+  drainModeRules,
   healthPollBelowTimeout,
   uniqueHosts,
   localBuildNeedsArtifact,

@@ -1,8 +1,9 @@
 // The single source of truth for deploy.config.ts: types, defaults, descriptions, the editor
 // JSON Schema (scripts/gen-schema.ts) and the README's configuration reference all come from here.
 import { z } from 'zod';
+import { drainSchema } from '../drain/registry.ts';
 import { app } from './schema-app.ts';
-import { positiveSeconds, seconds, threshold } from './schema-helpers.ts';
+import { positiveSeconds, threshold } from './schema-helpers.ts';
 
 const staticHost = z.strictObject({
   name: z
@@ -85,46 +86,8 @@ const loadBalancer = z
     '{ targetGroup, region } read from AWS, or an offline { healthCheck, deregistrationDelaySeconds }; both: AWS, with the offline numbers as the fallback of plan.',
   );
 
-const common = {
-  marginSeconds: seconds('Added to the computed bound before the old JVM is stopped.').default(2),
-  quietSeconds: positiveSeconds(
-    'The drain ends only after the host has received no request from the load balancer for this long, with none in flight (docs/drain-evidence.md).',
-  ).default(3),
-};
-const drain = z
-  .discriminatedUnion('mode', [
-    z.strictObject({
-      mode: z
-        .literal('termination')
-        .describe('POST the termination path so /health fails, then wait out the window.'),
-      path: z.string().startsWith('/').default('/termination').describe('Path that makes /health fail.'),
-      responseSeconds: seconds('How fast a failing health check answers (r); d = min(r, timeout).').default(
-        0.1,
-      ),
-      model: z
-        .enum(['fixed-rate', 'fixed-delay'])
-        .default('fixed-rate')
-        .describe("Check schedule: AWS documents 'fixed-rate'; 'fixed-delay' is the field write-up's model."),
-      compareWithSleepSeconds: positiveSeconds(
-        'A fixed sleep to compare the computed wait with (e.g. 25).',
-      ).optional(),
-      maxWaitSeconds: positiveSeconds(
-        'Hard cap when requests still arrive after the computed bound (default: twice the computed wait); reaching it warns.',
-      ).optional(),
-      ...common,
-    }),
-    z.strictObject({
-      mode: z
-        .literal('deregister')
-        .describe('DeregisterTargets, wait until no request reaches the host, RegisterTargets.'),
-      maxRequestSeconds: positiveSeconds(
-        "Longest request you expect: the plan's estimate of the drain (the drain itself ends on the host's evidence).",
-      ).default(30),
-      compareWithSleepSeconds: positiveSeconds('A fixed sleep to compare the computed wait with.').optional(),
-      ...common,
-    }),
-  ])
-  .describe('How traffic is taken away from a host before its JVM is stopped.');
+// One branch per drain mode, from the registry (src/drain/registry.ts).
+const drain = drainSchema.describe('How traffic is taken away from a host before its JVM is stopped.');
 
 export const configSchema = z
   .strictObject({

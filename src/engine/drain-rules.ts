@@ -1,6 +1,7 @@
 // Pure: when a drain or a settle is done, from what the host's sockets (remote/traffic.ts) and the
 // load balancer's API show. No I/O, no clock: every input is an argument, so each rule is tested
-// with recorded observations. Mode-specific rules live together here (docs/drain-evidence.md).
+// with recorded observations. A drain mode (src/drain/modes/) picks the kind of rule and its
+// numbers; the kinds live here (docs/drain-evidence.md).
 
 /** What one look at the host (and, where asked, the API) showed during a drain. */
 export type DrainEvidence = {
@@ -24,7 +25,8 @@ export type DrainEvidence = {
 
 export type DrainRule =
   | {
-      mode: 'termination';
+      /** Nodes stop on their own verdicts (a health flip): never end before the computed bound. */
+      kind: 'computed-bound';
       /** The computed latest bound + margin: nodes are independent, so never end before it. */
       boundMs: number;
       /** Past the bound, wait for quiet at most until here (then warn). */
@@ -32,7 +34,8 @@ export type DrainRule =
       quietMs: number;
     }
   | {
-      mode: 'deregister';
+      /** The API takes the host out (a deregistration): it must say so; its delay is the cap. */
+      kind: 'api-draining';
       /** The deregistration delay: the load balancer closes what is left then (also the end when blind). */
       capMs: number;
       quietMs: number;
@@ -58,7 +61,7 @@ const waiting = (rule: { quietMs: number }, e: DrainEvidence): string =>
           : 'quiet';
 
 export function drainVerdict(rule: DrainRule, e: DrainEvidence): Verdict<DrainEnd> {
-  if (rule.mode === 'termination') {
+  if (rule.kind === 'computed-bound') {
     if (e.elapsedMs < rule.boundMs)
       return { done: false, observed: 'within the bound', nextInMs: rule.boundMs - e.elapsedMs };
     if (e.blind) return { done: true, by: 'bound' }; // the math alone, as it was before the evidence
@@ -89,10 +92,11 @@ export type SettleEvidence = {
 };
 
 export type SettleRule = {
-  mode: 'termination' | 'deregister';
+  /** health-flip: the host passes checks again; new-registration: the API's word counts too. */
+  kind: 'health-flip' | 'new-registration';
   /**
-   * termination: the healthy-threshold window (every node re-admits by then, no propagation);
-   * deregister: the limit for a registration (its latency is undocumented).
+   * health-flip: the healthy-threshold window (every node re-admits by then, no propagation);
+   * new-registration: the limit for a registration (its latency is undocumented).
    */
   boundMs: number;
 };
@@ -105,12 +109,12 @@ export function settleVerdict(
 ): Verdict<SettleEnd> | { done: false; observed: string; fail: string } {
   const missing = e.nodes.filter((n) => !e.routing.includes(n));
   if (e.nodes.length > 0 && missing.length === 0) return { done: true, by: 'nodes' };
-  // No node known (no traffic before the drain): the API's word is all there is in deregister mode.
-  if (e.nodes.length === 0 && rule.mode === 'deregister' && e.api === 'healthy')
+  // No node known (no traffic before the drain): after a registration the API's word is all there is.
+  if (e.nodes.length === 0 && rule.kind === 'new-registration' && e.api === 'healthy')
     return { done: true, by: 'api' };
   const observed = missing.length > 0 ? `not yet routing: ${missing.join(', ')}` : `api ${e.api ?? '?'}`;
   if (e.elapsedMs < rule.boundMs) return { done: false, observed };
-  if (rule.mode === 'deregister' && e.api !== undefined && e.api !== 'healthy')
+  if (rule.kind === 'new-registration' && e.api !== undefined && e.api !== 'healthy')
     return {
       done: false,
       observed,

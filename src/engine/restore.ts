@@ -1,6 +1,7 @@
 // Puts the previous release back in service on one host: the invariant every failure path ends in.
 // It does not rely on the undo steps before it: a new JVM they failed to stop is stopped here, and
 // `current` is pointed back here, so a failed undo step never leaves the restore half done.
+import { drainMode } from '../drain/registry.ts';
 import { check } from '../executors/types.ts';
 import * as c from '../remote/commands.ts';
 import type { HostCtx } from './context.ts';
@@ -77,10 +78,5 @@ export async function switchBack(ctx: HostCtx): Promise<void> {
   ctx.state.switched = false;
 }
 
-async function readmit(ctx: HostCtx): Promise<void> {
-  if (ctx.config.drain.mode === 'deregister' && ctx.lb && ctx.state.drained)
-    await ctx.lb.port.register(ctx.lb.arn, {
-      id: ctx.lb.targetId,
-      ...(ctx.lb.targetPort ? { port: ctx.lb.targetPort } : {}),
-    });
-}
+/** Traffic back to the host, the way its drain mode gives it (src/drain/modes/). */
+const readmit = (ctx: HostCtx) => drainMode(ctx.config.drain).readmit(ctx);

@@ -1,5 +1,6 @@
 // The runbook, one step per function (docs/contracts.md, section 1). Each step returns a one-line
 // detail for the report; undo restores what it changed (docs/failures.md, "Undo").
+import { drainMode } from '../drain/registry.ts';
 import { CommandError, check } from '../executors/types.ts';
 import * as c from '../remote/commands.ts';
 import type { Step } from './context.ts';
@@ -28,33 +29,8 @@ export const upload: Step = {
 
 export const drain: Step = {
   name: 'drain',
-  async run(ctx) {
-    if (ctx.config.drain.mode === 'deregister') {
-      if (!ctx.lb) throw new Error('deregister mode needs the load balancer');
-      await ctx.lb.port.deregister(ctx.lb.arn, {
-        id: ctx.lb.targetId,
-        ...(ctx.lb.targetPort ? { port: ctx.lb.targetPort } : {}),
-      });
-      ctx.state.drained = true;
-      return `DeregisterTargets ${ctx.lb.targetId}`;
-    }
-    ctx.state.drained = true;
-    // Nothing listens (an earlier deploy was killed after its stop): nothing to take traffic from.
-    if (!ctx.state.oldPid) return 'no old JVM: nothing answers on the port, nothing to drain';
-    // Not cut short by an interrupt: a POST cut off may still land, and the undo must know it did.
-    const r = await run(ctx, 'drain', c.postDrain(ctx.config.app.port, ctx.config.drain.path), {
-      signal: null,
-    });
-    const code = r.stdout.trim();
-    if (!/^2\d\d$/.test(code))
-      throw new CommandError(ctx.host.name, c.postDrain(ctx.config.app.port, ctx.config.drain.path), {
-        ...r,
-        code: 1,
-        stderr: `POST ${ctx.config.drain.path} answered ${code || 'nothing'}`,
-      });
-    return `POST ${ctx.config.drain.path} -> ${code}; /health now fails`;
-  },
-  // Restores service: with termination the old JVM can only be reset by a restart.
+  run: (ctx) => drainMode(ctx.config.drain).drain(ctx),
+  // Restores service: after a health flip the old JVM can only be reset by a restart.
   async undo(ctx) {
     await restoreService(ctx);
   },
@@ -128,16 +104,7 @@ export const health: Step = {
 
 export const admit: Step = {
   name: 'admit',
-  async run(ctx) {
-    if (ctx.config.drain.mode === 'deregister' && ctx.lb) {
-      await ctx.lb.port.register(ctx.lb.arn, {
-        id: ctx.lb.targetId,
-        ...(ctx.lb.targetPort ? { port: ctx.lb.targetPort } : {}),
-      });
-      return `RegisterTargets ${ctx.lb.targetId}`;
-    }
-    return `the new JVM answers ${ctx.config.app.health.path} ${ctx.config.app.health.expectStatus}`;
-  },
+  run: (ctx) => drainMode(ctx.config.drain).admit(ctx),
 };
 
 // A JVM can die after it answered healthy; the host counts as deployed only if it still serves.

@@ -2,6 +2,8 @@
 // host (drained), and until every one of its nodes sends requests to it again (settled). The
 // evidence is the host's own sockets (remote/traffic.ts) and, where it can be asked, the load
 // balancer's API; the rules are pure (drain-rules.ts); here is only the loop (poll.ts owns time).
+import { targetOf } from '../drain/common.ts';
+import { drainMode } from '../drain/registry.ts';
 import { parseTraffic, TrafficView, trafficSample } from '../remote/traffic.ts';
 import type { HostCtx } from './context.ts';
 import {
@@ -21,14 +23,8 @@ const MAX_LOOK_MS = 400;
 // DescribeTargetHealth at most this often: its word changes slowly and AWS throttles it.
 const API_EVERY_MS = 2000;
 
-/** The drain's numbers for this host, by mode (docs/drain-evidence.md). */
-export function drainRule(ctx: HostCtx): DrainRule {
-  const d = ctx.plan.drain;
-  const quietMs = (d.quietSeconds ?? 3) * 1000;
-  if (d.mode === 'termination')
-    return { mode: 'termination', boundMs: d.waitSeconds * 1000, capMs: d.capSeconds * 1000, quietMs };
-  return { mode: 'deregister', capMs: d.capSeconds * 1000, quietMs };
-}
+/** The drain's numbers for this host, from its drain mode (docs/drain-evidence.md). */
+export const drainRule = (ctx: HostCtx): DrainRule => drainMode(ctx.plan.drain.mode).drainRule(ctx.plan);
 
 /** One look at the host's sockets, folded into the view; false when they cannot be read. */
 async function look(ctx: HostCtx, view: TrafficView): Promise<boolean> {
@@ -54,7 +50,7 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
   const view = new TrafficView();
   // `draining` never turns back into routing: once seen, it need not be asked again.
   const api =
-    rule.mode === 'deregister' ? apiReader(ctx, (s) => s === 'draining' || s === 'unused') : undefined;
+    rule.kind === 'api-draining' ? apiReader(ctx, (s) => s === 'draining' || s === 'unused') : undefined;
   const t0 = ctx.clock.now();
   let seen = false;
   let end = 'cap' as DrainEnd;
@@ -85,7 +81,7 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
     },
   });
   ctx.signal.throwIfAborted();
-  if (result.state !== 'SUCCESS') end = rule.mode === 'termination' ? 'cap' : 'delay';
+  if (result.state !== 'SUCCESS') end = rule.kind === 'computed-bound' ? 'cap' : 'delay';
   ctx.state.lbNodes = view.nodes();
   ctx.state.drainEndedBy = end;
   ctx.state.drainWaited = true;
@@ -102,7 +98,7 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
         ? `drained after ${seconds} s: the computed bound, with no request for ${q} s and none in flight (${nodes}${lastSeen})`
         : `waited the bound ${seconds} s (the host's sockets could not be read: no evidence)`;
     case 'quiet':
-      return `drained after ${seconds} s: no request from the load balancer for ${q} s and none in flight${rule.mode === 'termination' ? `, past the computed bound ${ctx.plan.drain.waitSeconds} s` : ''} (${nodes}${lastSeen})`;
+      return `drained after ${seconds} s: no request from the load balancer for ${q} s and none in flight${rule.kind === 'computed-bound' ? `, past the computed bound ${ctx.plan.drain.waitSeconds} s` : ''} (${nodes}${lastSeen})`;
     case 'delay':
       if (!seen) warnBlind(ctx);
       return `waited the deregistration delay ${seconds} s (last seen: ${result.last ?? 'nothing'})`;
@@ -126,20 +122,13 @@ function warnBlind(ctx: HostCtx): void {
   });
 }
 
-export function settleRule(ctx: HostCtx): SettleRule {
-  const d = ctx.plan.drain;
-  const window = d.readmitAfterSeconds + d.marginSeconds;
-  // A new registration has no documented latency bound: allow a generous multiple of the window.
-  return d.mode === 'termination'
-    ? { mode: 'termination', boundMs: window * 1000 }
-    : { mode: 'deregister', boundMs: Math.max(window * 4, 60) * 1000 };
-}
+export const settleRule = (ctx: HostCtx): SettleRule => drainMode(ctx.plan.drain.mode).settleRule(ctx.plan);
 
 export async function waitUntilSettled(ctx: HostCtx): Promise<string> {
   const rule = settleRule(ctx);
   const nodes = ctx.state.lbNodes ?? [];
   const view = new TrafficView();
-  const api = rule.mode === 'deregister' ? apiReader(ctx) : undefined;
+  const api = rule.kind === 'new-registration' ? apiReader(ctx) : undefined;
   const t0 = ctx.clock.now();
   let by = 'bound';
   let lastTick = -1;
@@ -191,8 +180,6 @@ function tick(ctx: HostCtx, elapsedMs: number, boundMs: number, last: number, no
 
 /** This host's state in the target group, as the load balancer reports it. */
 async function targetState(lb: NonNullable<HostCtx['lb']>): Promise<string> {
-  const [target] = await lb.port.targetHealth(lb.arn, [
-    { id: lb.targetId, ...(lb.targetPort ? { port: lb.targetPort } : {}) },
-  ]);
+  const [target] = await lb.port.targetHealth(lb.arn, [targetOf(lb)]);
   return target?.state ?? 'unknown';
 }

@@ -1,16 +1,8 @@
 // Pure planner: config + gathered facts -> the versioned plan (docs/contracts.md, section 5).
 // Facts are gathered elsewhere (config, or AWS); this file never does I/O.
 import type { DeployConfig } from '../config/schema.ts';
-import {
-  deregistrationWindow,
-  type HealthCheck,
-  type ReadmitWindow,
-  readmitWindow,
-  recommendedWait,
-  type UnhealthyWindow,
-  unhealthyWindow,
-  type Window,
-} from './drain.ts';
+import { type DrainModeName, drainMode } from '../drain/registry.ts';
+import { type HealthCheck, recommendedWait, type UnhealthyWindow, type Window } from './drain.ts';
 import { buildTimeline, type TimelineEntry } from './timeline.ts';
 
 export const PLAN_VERSION = 1;
@@ -35,8 +27,9 @@ export type Plan = {
   /** Present when AWS could not be asked and `plan` used the config's numbers for this target group. */
   awsFallback?: { targetGroup: string; reason: string };
   drain: {
-    mode: 'termination' | 'deregister';
-    model: UnhealthyWindow['model'] | 'deregistration';
+    mode: DrainModeName;
+    /** The check schedule (termination), or the mode's own model ('deregistration'). */
+    model: UnhealthyWindow['model'] | 'deregistration' | (string & {});
     unhealthyAfterSeconds: Window;
     waitSeconds: number;
     marginSeconds: number;
@@ -71,37 +64,20 @@ export type Plan = {
   warnings: string[];
 };
 
-// A passing check's response time; the sandbox's app and Spring Boot answer well under this.
-const OK_RESPONSE_SECONDS = 0.1;
-
 export function buildPlan(config: DeployConfig, facts: Facts): Plan {
   const hc = facts.healthCheck;
   const drain = config.drain;
+  const mode = drainMode(drain);
   const D = facts.deregistrationDelay.seconds;
-  let unhealthy: Window;
-  let model: Plan['drain']['model'];
-  let formula: { earliest: string; latest: string };
-  let d: number | undefined;
-  let readmit: ReadmitWindow;
-  if (drain.mode === 'termination') {
-    const w = unhealthyWindow(hc, { responseSeconds: drain.responseSeconds, model: drain.model });
-    ({ model, formula, d } = w);
-    unhealthy = { earliest: w.earliest, latest: w.latest };
-    readmit = readmitWindow(hc, { okResponseSeconds: OK_RESPONSE_SECONDS, kind: 'health-flip' });
-  } else {
-    unhealthy = deregistrationWindow({ delaySeconds: D, maxRequestSeconds: drain.maxRequestSeconds });
-    model = 'deregistration';
-    formula = { earliest: '0 (routing stops at deregistration)', latest: 'min(D, longest request)' };
-    readmit = readmitWindow(hc, { okResponseSeconds: OK_RESPONSE_SECONDS, kind: 'new-registration' });
-  }
-  const waitSeconds = recommendedWait(unhealthy, drain.marginSeconds);
+  const w = mode.window(drain, { hc, deregistrationDelay: facts.deregistrationDelay });
+  const waitSeconds = recommendedWait(w.unhealthy, drain.marginSeconds);
   const timeline = buildTimeline({
     hosts: facts.hosts,
     strategy: config.strategy,
     buildWhere: config.app.build.where,
-    mode: drain.mode,
+    notes: mode.notes,
     waitSeconds,
-    settleSeconds: readmit.latest,
+    settleSeconds: w.readmit.latest,
     graceSeconds: config.app.stop.graceSeconds,
     buildSeconds: config.app.build.estimateSeconds,
     bootSeconds: config.app.start.bootSeconds,
@@ -116,44 +92,42 @@ export function buildPlan(config: DeployConfig, facts: Facts): Plan {
     ...(facts.targetGroup ? { targetGroup: facts.targetGroup } : {}),
     drain: {
       mode: drain.mode,
-      model,
-      unhealthyAfterSeconds: unhealthy,
+      model: w.model,
+      unhealthyAfterSeconds: w.unhealthy,
       waitSeconds,
       marginSeconds: drain.marginSeconds,
       quietSeconds: drain.quietSeconds,
-      capSeconds:
-        drain.mode === 'termination'
-          ? round(drain.maxWaitSeconds ?? 2 * waitSeconds)
-          : Math.max(D, waitSeconds),
-      readmitAfterSeconds: readmit.latest,
-      readmitWindowSeconds: { earliest: readmit.earliest, latest: readmit.latest },
+      capSeconds: w.capSeconds(waitSeconds),
+      readmitAfterSeconds: w.readmit.latest,
+      readmitWindowSeconds: { earliest: w.readmit.earliest, latest: w.readmit.latest },
       deregistrationDelaySeconds: { value: D, source: facts.deregistrationDelay.source },
       terms: {
         I: hc.intervalSeconds,
         T: hc.timeoutSeconds,
         N: hc.unhealthyThreshold,
         H: hc.healthyThreshold,
-        ...(drain.mode === 'termination' ? { r: drain.responseSeconds, d } : { D }),
-        dOk: readmit.dOk,
+        ...w.terms,
+        dOk: w.readmit.dOk,
         Q: drain.quietSeconds,
       },
       formula: {
-        ...formula,
-        readmitEarliest: readmit.formula.earliest,
-        readmitLatest: readmit.formula.latest,
+        ...w.formula,
+        readmitEarliest: w.readmit.formula.earliest,
+        readmitLatest: w.readmit.formula.latest,
       },
     },
     timeline,
     totalSeconds: last ? Math.round((last.atSeconds + last.durationSeconds) * 10) / 10 : 0,
     warnings: [],
   };
-  if (drain.compareWithSleepSeconds !== undefined) {
-    const saved = drain.compareWithSleepSeconds - waitSeconds;
+  const sleep = 'compareWithSleepSeconds' in drain ? drain.compareWithSleepSeconds : undefined;
+  if (sleep !== undefined) {
+    const saved = sleep - waitSeconds;
     plan.drain.comparison = {
-      sleepSeconds: drain.compareWithSleepSeconds,
+      sleepSeconds: sleep,
       savedPerHostSeconds: round(saved),
       savedTotalSeconds: round(saved * facts.hosts.length),
-      safe: drain.compareWithSleepSeconds >= unhealthy.latest,
+      safe: sleep >= w.unhealthy.latest,
     };
   }
   plan.warnings = planWarnings(config, plan);
@@ -161,14 +135,8 @@ export function buildPlan(config: DeployConfig, facts: Facts): Plan {
 }
 
 export function planWarnings(config: DeployConfig, plan: Plan): string[] {
-  const out: string[] = [];
   const { drain } = plan;
-  if (plan.hosts.length === 1)
-    out.push(
-      drain.mode === 'termination'
-        ? 'single target: an ALB fails open when every target is unhealthy, so a health-flip drain of the only target does nothing, and stopping it is downtime (run needs --allow-downtime)'
-        : 'single target: deregistering the only target is downtime (run needs --allow-downtime)',
-    );
+  const out = drainMode(config.drain).warnings(config.drain, plan);
   if (drain.comparison && !drain.comparison.safe)
     out.push(
       `the fixed sleep of ${drain.comparison.sleepSeconds} s is shorter than the latest unhealthy bound (${drain.unhealthyAfterSeconds.latest} s): a load balancer node may still route to the host when the JVM stops`,
@@ -176,17 +144,6 @@ export function planWarnings(config: DeployConfig, plan: Plan): string[] {
   if (drain.waitSeconds < drain.unhealthyAfterSeconds.latest)
     out.push(
       `wait ${drain.waitSeconds} s is shorter than the latest bound ${drain.unhealthyAfterSeconds.latest} s`,
-    );
-  if (config.drain.mode === 'deregister') {
-    const D = drain.deregistrationDelaySeconds.value;
-    if (D > 4 * config.drain.maxRequestSeconds)
-      out.push(
-        `deregistration delay ${D} s is far above the longest expected request (${config.drain.maxRequestSeconds} s): the tool ends the drain when nothing is in flight, but the API reports 'draining' for ${D} s; consider lowering deregistration_delay.timeout_seconds`,
-      );
-  }
-  if (config.drain.mode === 'termination' && config.drain.responseSeconds > plan.healthCheck.timeoutSeconds)
-    out.push(
-      `drain.responseSeconds ${config.drain.responseSeconds} s exceeds the health-check timeout; d is capped at ${plan.healthCheck.timeoutSeconds} s`,
     );
   return out;
 }

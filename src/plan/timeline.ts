@@ -25,7 +25,8 @@ export type TimelineInput = {
   hosts: string[];
   strategy: 'stop-first' | 'build-first';
   buildWhere: 'host' | 'local';
-  mode: 'termination' | 'deregister';
+  /** The drain mode's notes for the steps it shapes (src/drain/types.ts). */
+  notes: { drain: string; wait: string; admit: string };
   waitSeconds: number;
   settleSeconds: number;
   graceSeconds: number;
@@ -37,23 +38,13 @@ type Step = { step: StepName; seconds: number; note: string };
 
 /** The order of one host's steps; the memory-safe order stops the old JVM before building. */
 export function hostSteps(input: TimelineInput): Step[] {
-  const drainNote =
-    input.mode === 'termination' ? 'POST termination path: /health starts failing' : 'DeregisterTargets';
-  const admitNote = input.mode === 'termination' ? 'new JVM answers /health 200' : 'RegisterTargets';
   const build: Step =
     input.buildWhere === 'host'
       ? { step: 'build', seconds: input.buildSeconds, note: `~estimate; in releases/<id> on the host` }
       : { step: 'upload', seconds: 1, note: '~estimate; artifact built locally, uploaded before draining' };
   const drainAndWait: Step[] = [
-    { step: 'drain', seconds: 0.2, note: drainNote },
-    {
-      step: 'wait',
-      seconds: input.waitSeconds,
-      note:
-        input.mode === 'termination'
-          ? 'computed bound; longer while requests still reach the host'
-          : '~estimate; until no request reaches the host for drain.quietSeconds, at most D',
-    },
+    { step: 'drain', seconds: 0.2, note: input.notes.drain },
+    { step: 'wait', seconds: input.waitSeconds, note: input.notes.wait },
     {
       step: 'stop',
       seconds: input.graceSeconds,
@@ -63,7 +54,7 @@ export function hostSteps(input: TimelineInput): Step[] {
   const tail: Step[] = [
     { step: 'start', seconds: 0.5, note: 'setsid, stdin /dev/null, log file, PID file' },
     { step: 'health', seconds: input.bootSeconds, note: '~estimate: JVM boot until /health answers' },
-    { step: 'admit', seconds: 0.2, note: admitNote },
+    { step: 'admit', seconds: 0.2, note: input.notes.admit },
     {
       step: 'settle',
       seconds: input.settleSeconds,

@@ -1,5 +1,7 @@
 // Pure: the Markdown summary. One function for both summary.md and GitHub's step summary, so the
 // two never drift; the optional parts (plan math, where the report is) appear when given.
+
+import { drainMode } from '../drain/registry.ts';
 import type { MemoryAnalysis } from '../memory/analysis.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { MemorySample } from '../sampler/parse.ts';
@@ -67,16 +69,7 @@ function drainMath(plan: Plan): string[] {
     '| quantity | formula | seconds |',
     '| --- | --- | --- |',
   ];
-  if (d.mode === 'termination')
-    out.push(
-      `| failing check recorded after | d = min(r, T) = min(${n(t.r ?? 0)}, ${n(t.T)}) | ${n(t.d ?? 0)} |`,
-      `| unhealthy window (${d.model}) | ${d.formula.earliest} to ${d.formula.latest} | ${n(d.unhealthyAfterSeconds.earliest)} to ${n(d.unhealthyAfterSeconds.latest)} |`,
-    );
-  else
-    out.push(
-      `| deregistration delay D (${d.deregistrationDelaySeconds.source}) | | ${n(d.deregistrationDelaySeconds.value)} |`,
-      `| draining done | ${d.formula.latest} | ${n(d.unhealthyAfterSeconds.latest)} |`,
-    );
+  out.push(...drainMode(d.mode).text.summaryRows(plan));
   out.push(
     `| wait before stopping | latest + margin = ${n(d.unhealthyAfterSeconds.latest)} + ${n(d.marginSeconds)} | ${n(d.waitSeconds)} |`,
     `| back in service | ${d.formula.readmitEarliest} to ${d.formula.readmitLatest} | ${n(d.readmitWindowSeconds.earliest)} to ${n(d.readmitWindowSeconds.latest)} |`,

@@ -35,6 +35,11 @@ export const BRIDGE_IP = `10.213.${NET}.1`;
 export const SUBNET = `10.213.${NET}.0/24`;
 export const PREFIX_LEN = 24;
 export const APP_PORT = 8080;
+/** The second port of each host: the target group knows every host on both (a swap deploy moves between them). */
+export const SWAP_PORT = 8081;
+export const APP_PORTS = [APP_PORT, SWAP_PORT] as const;
+/** The HAProxy server standing for (host, port): the host's name on APP_PORT, `<host>-<port>` otherwise. */
+export const serverName = (host: string, port: number) => (port === APP_PORT ? host : `${host}-${port}`);
 export const APP_DIR_ON_HOST = '/srv/handoff';
 export const FRONTEND = { host: '127.0.0.1', port: PORT_BASE + 80 } as const;
 export const HAPROXY_BACKEND = 'app';

@@ -13,6 +13,7 @@ import {
 import {
   ALB_DIR,
   APP_PORT,
+  APP_PORTS,
   ELBV2,
   FRONTEND,
   HAPROXY_BACKEND,
@@ -20,6 +21,7 @@ import {
   HAPROXY_SOCKET,
   MAX_ALB_NODES,
   SANDBOX_DIR,
+  serverName,
 } from './contract.ts';
 import { FAIL_OPEN_BACKEND, startHaproxy, waitForServers } from './haproxy.ts';
 import { spawnDetached } from './proc.ts';
@@ -27,6 +29,17 @@ import { waitForPort } from './sshd.ts';
 import { type SandboxState, writeState } from './state.ts';
 
 export type LbOptions = { lb?: 'haproxy' | 'alb'; albNodes?: number; propagation?: Propagation };
+
+/** Every host on both ports; the second starts out of rotation (maint: `unused` until registered). */
+function lbServers(state: SandboxState) {
+  return state.hosts.flatMap((h) =>
+    APP_PORTS.map((port) => ({
+      name: serverName(h.name, port),
+      address: `${h.ip}:${port}`,
+      disabled: port !== APP_PORT,
+    })),
+  );
+}
 
 const log = (msg: string) => console.error(`[sandbox:up] ${msg}`);
 
@@ -44,7 +57,7 @@ async function upHaproxy(state: SandboxState, save: () => void): Promise<void> {
   log('starting HAProxy');
   const { proc, config } = await startHaproxy(HAPROXY_DIR, {
     healthCheck: state.healthCheck,
-    servers: state.hosts.map((h) => ({ name: h.name, address: `${h.ip}:${APP_PORT}` })),
+    servers: lbServers(state),
     socket: HAPROXY_SOCKET,
     frontend: FRONTEND,
   });
@@ -82,7 +95,7 @@ async function upAlb(state: SandboxState, opts: LbOptions, save: () => void): Pr
   await startAlbNodes({
     count,
     healthCheck: state.healthCheck,
-    servers: state.hosts.map((h) => ({ name: h.name, address: `${h.ip}:${APP_PORT}` })),
+    servers: lbServers(state),
     onStarted: (node) => {
       state.alb?.nodes.push(node);
       save();
@@ -115,7 +128,9 @@ export async function startElbv2(state: SandboxState, delaySeconds: number): Pro
       healthCheck: { ...hc, path: '/health' },
       deregistrationDelaySeconds: delaySeconds,
     },
-    targets: state.hosts.map((h) => ({ id: h.instanceId, server: h.name, port: APP_PORT })),
+    targets: state.hosts.flatMap((h) =>
+      APP_PORTS.map((port) => ({ id: h.instanceId, server: serverName(h.name, port), port })),
+    ),
     faultsFile: path.join(dir, 'faults.json'),
     ...(state.alb
       ? {

@@ -185,7 +185,8 @@ sandboxDescribe('the ALB model: nodes, propagation, keep-alive, fail-open', () =
     const deadline = Date.now() + 15_000;
     for (;;) {
       const views = await albNodeViews(state.alb!.nodes);
-      if (views.every((v) => v.targets.every((t) => t.op === 'DOWN'))) break;
+      // Every registered target DOWN (each host's second port is unregistered: MAINT, out of the count).
+      if (views.every((v) => v.targets.every((t) => t.op === 'DOWN' || t.op === 'MAINT'))) break;
       expect(Date.now()).toBeLessThan(deadline);
       await sleep(100);
     }

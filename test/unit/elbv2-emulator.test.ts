@@ -1,12 +1,11 @@
 // The ELBv2 endpoint without HAProxy or sockets: Query parsing, XML, the target state machine, HAProxy output
 // parsing, and the whole request path driven by the real SDK through a request handler and a fake runtime.
-import { Readable } from 'node:stream';
 import {
   DeregisterTargetsCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
+  type ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +22,7 @@ import {
   parseStatCsv,
   toServerState,
 } from '../../scripts/sandbox/haproxy-runtime.ts';
+import { emulatorOptions, sdkOver } from './_elbv2-sdk.ts';
 
 const ARN = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/sandbox-tg/0123456789abcdef';
 const H1 = 'i-0a0000000000000001';
@@ -201,44 +201,16 @@ describe('the endpoint through the real SDK (fake HAProxy)', () => {
         ] as const),
       apply: async (server, command) => void commands.push(`${server}:${command}`),
     };
-    const opts = {
-      port: 0,
-      socketPath: '/nonexistent',
-      backend: 'app',
-      targetGroup: {
-        name: 'sandbox-tg',
-        arn: ARN,
-        port: 8080,
-        healthCheck: {
-          intervalSeconds: 2,
-          timeoutSeconds: 1,
-          healthyThreshold: 2,
-          unhealthyThreshold: 3,
-          path: '/health',
-        },
-        deregistrationDelaySeconds: 300,
-      },
-      targets: [
+    const opts = emulatorOptions(
+      [
         { id: H1, server: 'h1', port: 8080 },
         { id: H2, server: 'h2', port: 8080 },
       ],
-    };
+      300,
+    );
     validateOptions(opts);
     const emulator = await createEmulator(opts, runtime, () => clock);
-    const elb = new ElasticLoadBalancingV2Client({
-      region: 'us-east-1',
-      endpoint: 'http://127.0.0.1:1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'test' },
-      maxAttempts: 1,
-      requestHandler: {
-        handle: async (request: { method: string; body?: string }) => {
-          const answer = await respond(emulator, request.method, '/', String(request.body ?? ''));
-          const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': answer.requestId };
-          const body = Readable.from([Buffer.from(answer.body)]);
-          return { response: { statusCode: answer.status, headers, body } };
-        },
-      } as never,
-    });
+    const elb = sdkOver(emulator);
     return {
       elb,
       emulator,

@@ -1,4 +1,6 @@
 // The five ELBv2 actions, on top of the target state machine and an HAProxy runtime (injected: testable).
+
+import { listenerActions } from './listener-actions.ts';
 import {
   ApiError,
   type Elbv2EndpointOptions,
@@ -10,6 +12,7 @@ import {
   validationError,
 } from './model.ts';
 import { type QueryObject, str, strList, structList } from './query.ts';
+import type { FixedResponse } from './rules.ts';
 import type { RuntimeCommand, ServerView, TargetRecord } from './state.ts';
 import * as machine from './state.ts';
 import type { XmlValue } from './xml.ts';
@@ -19,6 +22,8 @@ export type Runtime = {
   servers(): Promise<Map<string, ServerView>>;
   adminStates(): Promise<Map<string, 'ready' | 'drain' | 'maint'>>;
   apply(server: string, command: RuntimeCommand): Promise<void>;
+  /** Puts the listener's fixed response in effect on every HAProxy (undefined: forward to the targets). */
+  fixedResponse?(fixed: FixedResponse | undefined): Promise<void>;
 };
 
 export type Emulator = {
@@ -29,6 +34,8 @@ export type Emulator = {
   records(): TargetRecord[];
 };
 
+export const targetKey = (id: string, port: number) => `${id}:${port}`;
+
 export async function createEmulator(
   opts: Pick<Elbv2EndpointOptions, 'targetGroup' | 'targets'>,
   runtime: Runtime,
@@ -38,9 +45,14 @@ export async function createEmulator(
   const admin = await runtime.adminStates();
   const missing = opts.targets.filter((t) => !admin.has(t.server)).map((t) => t.server);
   if (missing.length > 0) throw new Error(`HAProxy backend has no server(s): ${missing.join(', ')}`);
+  // One record per (instance, port): AWS registers the same instance on several ports as separate targets.
   const records = new Map(
-    opts.targets.map((t) => [t.id, machine.fromAdminState(t, admin.get(t.server)!, now())]),
+    opts.targets.map((t) => [
+      targetKey(t.id, t.port),
+      machine.fromAdminState(t, admin.get(t.server)!, now()),
+    ]),
   );
+  const ids = new Set(opts.targets.map((t) => t.id));
 
   // One change at a time: HAProxy commands are async, the records must not interleave.
   let queue: Promise<unknown> = Promise.resolve();
@@ -52,7 +64,7 @@ export async function createEmulator(
 
   const step = async (record: TargetRecord, transition: machine.Transition) => {
     if (transition.command) await runtime.apply(record.server, transition.command);
-    records.set(record.id, transition.record);
+    records.set(targetKey(record.id, record.port), transition.record);
   };
 
   const expireAll = async () => {
@@ -92,29 +104,60 @@ export async function createEmulator(
       }
       return { id, port };
     });
-    const unknown = targets.filter((t) => !records.has(t.id)).map((t) => t.id);
+    const unknown = targets.filter((t) => !ids.has(t.id)).map((t) => t.id);
     if (unknown.length > 0) throw invalidTarget(unknown);
     return targets;
   };
 
+  /** The health-check port is `traffic-port`: each (instance, port) target is checked on its own port. */
   const describeOne = (
-    record: TargetRecord,
-    view: ServerView | undefined,
+    id: string,
     port: number,
-  ): Record<string, XmlValue> => ({
-    Target: { Id: record.id, Port: port },
-    HealthCheckPort: String(port),
-    TargetHealth:
-      port === record.port
-        ? machine.targetHealth(record, view, now(), {
+    servers: Map<string, ServerView>,
+  ): Record<string, XmlValue> => {
+    const record = records.get(targetKey(id, port));
+    return {
+      Target: { Id: id, Port: port },
+      HealthCheckPort: String(port),
+      TargetHealth: record
+        ? machine.targetHealth(record, servers.get(record.server), now(), {
             intervalSeconds: tg.healthCheck.intervalSeconds,
             timeoutSeconds: tg.healthCheck.timeoutSeconds,
             unhealthyThreshold: tg.healthCheck.unhealthyThreshold,
           })
-        : machine.NOT_REGISTERED, // same instance, another port: a different, unregistered target
-  });
+        : machine.NOT_REGISTERED, // a port the sandbox has no server for: never registered
+    };
+  };
+
+  /** Id without Port: every target of that instance still registered or draining, else its first (unused). */
+  const portsToDescribe = (t: { id: string; port?: number }): number[] => {
+    if (t.port !== undefined) return [t.port];
+    const mine = [...records.values()].filter((r) => r.id === t.id);
+    const live = mine.filter((r) => r.phase !== 'unused').map((r) => r.port);
+    return live.length > 0 ? live : [mine[0]!.port];
+  };
+
+  const observeAll = (servers: Map<string, ServerView>) => {
+    for (const [key, record] of records)
+      records.set(key, machine.observe(record, servers.get(record.server)));
+  };
+
+  // Rules are in memory: a (re)started endpoint has none, so HAProxy is told so first.
+  const applyFixed = async (fixed: FixedResponse | undefined) => {
+    if (!runtime.fixedResponse)
+      throw new ApiError(
+        500,
+        'InternalFailure',
+        'emulator: this HAProxy has no fixed-response map',
+        'Receiver',
+      );
+    await runtime.fixedResponse(fixed);
+  };
+  await runtime.fixedResponse?.(undefined);
+  const listener = listenerActions(tg, applyFixed);
 
   const actions: Record<string, (params: QueryObject) => Promise<Record<string, XmlValue>>> = {
+    ...listener.actions,
     async DescribeTargetGroups(params) {
       const names = strList(params, 'Names');
       const arns = strList(params, 'TargetGroupArns');
@@ -153,34 +196,34 @@ export async function createEmulator(
           'Receiver',
         );
       }
-      for (const record of records.values())
-        records.set(record.id, machine.observe(record, servers.get(record.server)));
+      observeAll(servers);
       const include = strList(params, 'Include') ?? [];
       const anomaly = include.includes('AnomalyDetection') || include.includes('All');
-      const describe = (record: TargetRecord, port: number) => ({
-        ...describeOne(record, servers.get(record.server), port),
+      const describe = (id: string, port: number) => ({
+        ...describeOne(id, port, servers),
         ...(anomaly ? { AnomalyDetection: { Result: 'normal', MitigationInEffect: 'no' } } : {}),
       });
       const list = wanted
-        ? wanted.map((t) => describe(records.get(t.id)!, t.port ?? records.get(t.id)!.port))
-        : [...records.values()].filter((r) => r.phase !== 'unused').map((r) => describe(r, r.port));
+        ? wanted.flatMap((t) => portsToDescribe(t).map((port) => describe(t.id, port)))
+        : [...records.values()].filter((r) => r.phase !== 'unused').map((r) => describe(r.id, r.port));
       return { TargetHealthDescriptions: list };
     },
 
     async RegisterTargets(params) {
       requireGroup(params);
       const wanted = requestedTargets(params, true)!;
+      const known = opts.targets;
       for (const t of wanted) {
-        const record = records.get(t.id)!;
         const port = t.port ?? tg.port;
-        if (port !== record.port) {
+        if (!records.has(targetKey(t.id, port))) {
+          const ports = known.filter((k) => k.id === t.id).map((k) => k.port);
           throw validationError(
-            `emulator: target ${t.id} can only be registered on port ${record.port} (HAProxy server ${record.server}), not ${port}`,
+            `emulator: target ${t.id} can only be registered on port ${ports.join(' or ')} (the ports it has HAProxy servers for), not ${port}`,
           );
         }
       }
       for (const t of wanted) {
-        const record = records.get(t.id)!;
+        const record = records.get(targetKey(t.id, t.port ?? tg.port))!;
         await step(record, machine.register(record, now()));
       }
       return {};
@@ -189,10 +232,9 @@ export async function createEmulator(
     async DeregisterTargets(params) {
       requireGroup(params);
       for (const t of requestedTargets(params, true)!) {
-        const record = records.get(t.id)!;
-        // A port that is not the registered one names another target: 200 and nothing happens, as on AWS.
-        if ((t.port ?? tg.port) !== record.port) continue;
-        await step(record, machine.deregister(record, now()));
+        const record = records.get(targetKey(t.id, t.port ?? tg.port));
+        // A port never registered names no target: 200 and nothing happens, as on AWS.
+        if (record) await step(record, machine.deregister(record, now()));
       }
       return {};
     },
@@ -215,9 +257,7 @@ export async function createEmulator(
       return serialized(async () => {
         await expireAll();
         if (![...records.values()].some((r) => r.fresh)) return;
-        const servers = await runtime.servers();
-        for (const record of records.values())
-          records.set(record.id, machine.observe(record, servers.get(record.server)));
+        observeAll(await runtime.servers());
       });
     },
     records: () => [...records.values()],

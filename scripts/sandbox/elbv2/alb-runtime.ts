@@ -3,6 +3,7 @@
 // in call order per node and target; DescribeTargetHealth answers at once from the aggregated view
 // (`aggregate`, below), which runs ahead of the slowest node.
 import fs from 'node:fs';
+import { setFixedResponse } from '../haproxy-fixed.ts';
 import {
   adminStates,
   checkCode,
@@ -121,6 +122,10 @@ export function albRuntime(o: AlbRuntimeOptions): Runtime & { close(): void } {
       return new Map([...views].map(([server, v]) => [server, aggregate(v)]));
     },
     adminStates: () => adminStates(o.nodes[0]!.socketPath, o.backend),
+    // Rule changes reach every node at once here (their propagation on AWS is not documented).
+    async fixedResponse(fixed) {
+      await Promise.all(o.nodes.map((n) => setFixedResponse(n.socketPath, fixed)));
+    },
     async apply(server, command) {
       const requestedAt = Date.now();
       const { minSeconds: min, maxSeconds: max } = o.propagation;

@@ -17,6 +17,7 @@ export type TargetGroupOptions = {
   deregistrationDelaySeconds: number;
 };
 
+/** One (instance, port) target and the HAProxy server that stands for it; an instance may have several. */
 export type TargetOptions = { id: string; server: string; port: number };
 
 export type Elbv2EndpointOptions = {
@@ -88,10 +89,14 @@ export function validateOptions(opts: Elbv2EndpointOptions): void {
     problems.push(`targetGroup.arn is not a target group ARN: ${tg.arn}`);
   }
   if (!hc.path.startsWith('/')) problems.push('healthCheck.path must start with /');
-  const ids = new Set<string>();
+  const seen = new Set<string>();
+  const servers = new Set<string>();
   for (const t of targets) {
-    if (ids.has(t.id)) problems.push(`target ${t.id} listed twice`);
-    ids.add(t.id);
+    // The same instance may be a target on several ports (one HAProxy server each), as on AWS.
+    if (seen.has(`${t.id}:${t.port}`)) problems.push(`target ${t.id} port ${t.port} listed twice`);
+    if (servers.has(t.server)) problems.push(`HAProxy server ${t.server} named by two targets`);
+    seen.add(`${t.id}:${t.port}`);
+    servers.add(t.server);
     range(`target ${t.id} port`, t.port, 1, 65535);
   }
   if (problems.length > 0) throw new Error(`invalid ELBv2 endpoint options: ${problems.join('; ')}`);

@@ -1,7 +1,9 @@
 // A local HTTP endpoint speaking the ELBv2 AWS Query protocol (2015-12-01), backed by HAProxy's runtime socket.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fixedResponseMap, setFixedResponse } from '../haproxy-fixed.ts';
 import {
   adminStates,
   checkCode,
@@ -16,6 +18,7 @@ import { albRuntime } from './alb-runtime.ts';
 import { withFaults } from './faults.ts';
 import { ApiError, type Elbv2EndpointOptions, validateOptions } from './model.ts';
 import { parseQuery, QueryParseError, str } from './query.ts';
+import type { FixedResponse } from './rules.ts';
 import type { ServerView } from './state.ts';
 import { errorXml, responseXml } from './xml.ts';
 
@@ -40,6 +43,10 @@ export function haproxyRuntime(socketPath: string, backend: string): Runtime {
       return views;
     },
     adminStates: () => adminStates(socketPath, backend),
+    // A HAProxy configured without the fixed-response map (a test's own config) cannot apply rules.
+    ...(fs.existsSync(fixedResponseMap(socketPath))
+      ? { fixedResponse: (fixed: FixedResponse | undefined) => setFixedResponse(socketPath, fixed) }
+      : {}),
     async apply(server, command) {
       if (command === 'drain') await setServerAdmin(socketPath, backend, server, 'drain');
       if (command === 'ready-through-checks') await readyThroughChecks(socketPath, backend, server);

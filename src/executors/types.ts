@@ -18,6 +18,8 @@ export type RunOptions = {
   stdin?: Readable;
   /** Called with each complete stdout line (the sampler's stream). */
   onLine?: (line: string) => void;
+  /** When the step's deadline passes (epoch ms): a transport that can bound the command on the host does (ssm). */
+  deadline?: number;
 };
 
 export interface Executor {

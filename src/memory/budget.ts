@@ -10,13 +10,18 @@ export type BudgetInput = {
   newJvmMb: number;
   warnPercent: number;
   source: string;
+  /** Where the build runs (app.build.where); a local build takes nothing on the host. Default: host. */
+  buildWhere?: 'host' | 'local';
 };
+
+export type BudgetStrategy = 'stop-first' | 'build-first' | 'swap';
+type PerStrategy<T> = Record<BudgetStrategy, T>;
 
 export type Budget = {
   baseMb: number;
-  peaks: { 'stop-first': number; 'build-first': number };
-  percent: { 'stop-first': number; 'build-first': number };
-  over: { 'stop-first': boolean; 'build-first': boolean };
+  peaks: PerStrategy<number>;
+  percent: PerStrategy<number>;
+  over: PerStrategy<boolean>;
 };
 
 const pct = (mb: number, total: number) => Math.round((mb / total) * 1000) / 10;
@@ -27,15 +32,19 @@ export function predictBudget(i: BudgetInput): Budget {
   const stopFirst = baseMb + Math.max(i.buildPeakMb, i.newJvmMb);
   // build-first: the build runs beside the old JVM (the field write-up's 68 %).
   const buildFirst = baseMb + i.oldJvmMb + i.buildPeakMb;
-  const percent = { 'stop-first': pct(stopFirst, i.totalMb), 'build-first': pct(buildFirst, i.totalMb) };
+  // swap: the old JVM serves throughout; a host build runs beside it and ends before the new JVM
+  // starts beside it (docs/memory.md, "The swap budget").
+  const hostBuild = (i.buildWhere ?? 'host') === 'host' ? i.buildPeakMb : 0;
+  const swap = baseMb + i.oldJvmMb + Math.max(hostBuild, i.newJvmMb);
+  const peaks = { 'stop-first': stopFirst, 'build-first': buildFirst, swap };
+  const each = <T>(f: (s: BudgetStrategy) => T) =>
+    ({ 'stop-first': f('stop-first'), 'build-first': f('build-first'), swap: f('swap') }) as PerStrategy<T>;
+  const percent = each((s) => pct(peaks[s], i.totalMb));
   return {
     baseMb,
-    peaks: { 'stop-first': Math.round(stopFirst), 'build-first': Math.round(buildFirst) },
+    peaks: each((s) => Math.round(peaks[s])),
     percent,
-    over: {
-      'stop-first': percent['stop-first'] > i.warnPercent,
-      'build-first': percent['build-first'] > i.warnPercent,
-    },
+    over: each((s) => percent[s] > i.warnPercent),
   };
 }
 
@@ -43,6 +52,12 @@ export const REMEDIES = [
   'cap the heap (-Xmx, or -XX:MaxRAMPercentage=60 so the JVM does not size itself to 1/4 of RAM and grow)',
   'add swap (EC2 instances have none by default: a 1-2 GiB swap file absorbs a build peak)',
   "build elsewhere and upload the artifact (app.build.where: 'local', or build in CI)",
+];
+
+/** When no strategy fits a single instance: the remedies above, and a second instance. */
+export const SINGLE_INSTANCE_REMEDIES = [
+  ...REMEDIES,
+  'add an instance to the target group (then stop-first drains one while the other serves)',
 ];
 
 export function describeBudget(

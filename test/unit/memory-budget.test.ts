@@ -19,9 +19,9 @@ describe('memory budget', () => {
   it('stop-first never adds the old JVM to the build; build-first does', () => {
     const b = predictBudget(field);
     expect(b.baseMb).toBe(200);
-    expect(b.peaks).toEqual({ 'stop-first': 650, 'build-first': 950 });
-    expect(b.percent).toEqual({ 'stop-first': 65, 'build-first': 95 });
-    expect(b.over).toEqual({ 'stop-first': false, 'build-first': true });
+    expect(b.peaks).toEqual({ 'stop-first': 650, 'build-first': 950, swap: 950 });
+    expect(b.percent).toEqual({ 'stop-first': 65, 'build-first': 95, swap: 95 });
+    expect(b.over).toEqual({ 'stop-first': false, 'build-first': true, swap: true });
   });
   it('the new JVM can be the larger half of stop-first', () => {
     expect(predictBudget({ ...field, newJvmMb: 600 }).peaks['stop-first']).toBe(800);
@@ -30,6 +30,25 @@ describe('memory budget', () => {
     expect(describeBudget('h1', predictBudget(field), field, 'build-first')).toMatch(
       /h1: predicted peak 95 % with build-first \(950 of 1000 MB, meminfo; .*base 200 MB \+ old JVM 300 MB, build 450 MB/,
     );
+  });
+});
+
+describe('the swap budget: both JVMs at once, the build beside the old one when it runs on the host', () => {
+  it('local build: base + old + new', () => {
+    const b = predictBudget({ ...field, buildWhere: 'local' });
+    expect(b.peaks.swap).toBe(800);
+    expect(b.percent.swap).toBe(80);
+    expect(b.over.swap).toBe(false);
+  });
+  it('host build: base + old + the larger of build and new (the build ends before the new JVM starts)', () => {
+    const b = predictBudget({ ...field, buildWhere: 'host' });
+    expect(b.peaks.swap).toBe(950);
+    expect(b.over.swap).toBe(true);
+    expect(predictBudget({ ...field, buildWhere: 'host', buildPeakMb: 100 }).peaks.swap).toBe(800);
+  });
+  it('stop-first and build-first stay as they were', () => {
+    const b = predictBudget(field);
+    expect([b.peaks['stop-first'], b.peaks['build-first']]).toEqual([650, 950]);
   });
 });
 

@@ -8,6 +8,10 @@ export type TargetGroupInfo = {
   healthCheck: HealthCheck;
   healthCheckPath: string;
   deregistrationDelaySeconds: number;
+  /** 'instance', 'ip', 'lambda' or 'alb': a port swap needs 'instance'. */
+  targetType?: string;
+  /** 'traffic-port' or a fixed port: a port swap needs each instance:port checked on its own port. */
+  healthCheckPort?: string;
 };
 
 export type TargetState = {
@@ -26,4 +30,17 @@ export interface LoadBalancerPort extends TargetGroupReader {
   targetHealth(arn: string, targets?: { id: string; port?: number }[]): Promise<TargetState[]>;
   deregister(arn: string, target: { id: string; port?: number }): Promise<void>;
   register(arn: string, target: { id: string; port?: number }): Promise<void>;
+}
+
+/** A listener rule's fixed response (ALB: no custom headers, so no Retry-After). */
+export type FixedResponse = { statusCode: string; contentType: string; body: string };
+export type FixedResponseRule = { arn: string; priority: number; fixed: FixedResponse };
+
+/** The listener's rules, for the maintenance response of a deploy with --allow-downtime. */
+export interface ListenerPort {
+  /** Answers every path with `fixed` at `priority`; returns the rule's ARN. */
+  createFixedResponseRule(listenerArn: string, priority: number, fixed: FixedResponse): Promise<string>;
+  /** Idempotent: a rule that is already gone is fine (every path out deletes it). */
+  deleteRule(ruleArn: string): Promise<void>;
+  fixedResponseRules(listenerArn: string): Promise<FixedResponseRule[]>;
 }

@@ -90,6 +90,8 @@ export class Elbv2LoadBalancer implements LoadBalancerPort {
         healthyThreshold: need(tg.HealthyThresholdCount, 'HealthyThresholdCount'),
       },
       healthCheckPath: tg.HealthCheckPath ?? '/',
+      ...(tg.TargetType ? { targetType: tg.TargetType } : {}),
+      ...(tg.HealthCheckPort ? { healthCheckPort: tg.HealthCheckPort } : {}),
       // Attribute values are strings ("300").
       deregistrationDelaySeconds: need(
         delay === undefined ? undefined : Number(delay),

@@ -2,8 +2,12 @@
 // JSON Schema (scripts/gen-schema.ts) and the README's configuration reference all come from here.
 import { z } from 'zod';
 import { drainSchema } from '../drain/registry.ts';
+import { TRANSPORT_NAMES } from '../transports/registry.ts';
 import { app } from './schema-app.ts';
 import { positiveSeconds, threshold } from './schema-helpers.ts';
+
+// One name per transport in the registry (src/transports/registry.ts).
+const transportName = z.enum(TRANSPORT_NAMES);
 
 const staticHost = z.strictObject({
   name: z
@@ -31,6 +35,7 @@ const staticHost = z.strictObject({
     .optional()
     .describe('EC2 instance id: the target Id in the target group.'),
   strictHostKeyChecking: z.boolean().optional().describe('Per-host override of ssh.strictHostKeyChecking.'),
+  transport: transportName.optional().describe('Per-host override of transport.'),
 });
 
 const hosts = z
@@ -143,6 +148,11 @@ export const configSchema = z
       })
       .describe('The 1-Hz memory sampler on the host.')
       .prefault({}),
+    transport: transportName
+      .default('ssh')
+      .describe(
+        'How commands reach the hosts: \'ssh\' (docs/architecture.md, "Transports"). Per host: hosts[].transport.',
+      ),
     ssh: z
       .strictObject({
         knownHostsPath: z

@@ -66,12 +66,9 @@ export async function run(
   ctx: HostCtx,
   step: EngineStep,
   cmd: Cmd,
-  opts: { signal?: AbortSignal | null; stdin?: NodeJS.ReadableStream } = {},
+  opts: { signal?: AbortSignal | null } = {},
 ) {
   ctx.emit({ kind: 'command', host: ctx.host.name, step, command: cmd.kind });
   const signal = opts.signal === null ? undefined : (opts.signal ?? ctx.signal);
-  return ctx.exec.run(cmd, {
-    ...(signal ? { signal } : {}),
-    ...(opts.stdin ? { stdin: opts.stdin as never } : {}),
-  });
+  return ctx.exec.run(cmd, signal ? { signal } : {});
 }

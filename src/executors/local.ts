@@ -12,7 +12,22 @@ export class LocalExecutor implements Executor {
     this.cwd = cwd;
   }
 
-  async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
+  run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
+    return this.exec(cmd, opts);
+  }
+
+  stream(cmd: Cmd, onLine: (line: string) => void, opts: RunOptions = {}): Promise<CmdResult> {
+    return this.exec(cmd, { ...opts, onLine });
+  }
+
+  put(cmd: Cmd, stdin: Readable, opts: RunOptions = {}): Promise<CmdResult> {
+    return this.exec(cmd, { ...opts, stdin });
+  }
+
+  private async exec(
+    cmd: Cmd,
+    opts: RunOptions & { stdin?: Readable; onLine?: (line: string) => void },
+  ): Promise<CmdResult> {
     const t0 = performance.now();
     const [bin, ...args] = cmd.argv;
     const p = $({
@@ -28,7 +43,7 @@ export class LocalExecutor implements Executor {
   }
 
   /** A running local process whose stdout feeds an upload (tar, git archive). */
-  stream(argv: string[], signal?: AbortSignal): { stdout: Readable; done: ProcessPromise } {
+  produce(argv: string[], signal?: AbortSignal): { stdout: Readable; done: ProcessPromise } {
     const [bin, ...args] = argv;
     const p = $({ cwd: this.cwd, quiet: true, signal })`${bin} ${args}`;
     return { stdout: p.stdout, done: p };

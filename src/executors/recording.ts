@@ -1,5 +1,6 @@
 // Dry-run and test executor: records every command and answers from a responder, so the real
 // engine runs end to end without touching a host.
+import type { Readable } from 'node:stream';
 import type { Cmd } from '../remote/shell.ts';
 import { shellJoin } from '../remote/shell.ts';
 import type { CmdResult, Executor, RunOptions } from './types.ts';
@@ -50,10 +51,38 @@ export class RecordingExecutor implements Executor {
     opts.signal?.throwIfAborted();
     const stdin = cmd.input ? ` <<'STDIN'\n${cmd.input.shown}STDIN` : '';
     this.log.push({ host: this.name, kind: cmd.kind, command: `${shellJoin(cmd.argv)}${stdin}` });
-    opts.stdin?.resume();
     const r = this.respond(cmd) ?? happyPath(cmd) ?? {};
     return { code: r.code ?? 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: r.ms ?? 0 };
   }
 
+  /** Capability `stream`: the responder's stdout, line by line. */
+  async stream(cmd: Cmd, onLine: (line: string) => void, opts: RunOptions = {}): Promise<CmdResult> {
+    const r = await this.run(cmd, opts);
+    for (const line of r.stdout.split('\n').slice(0, -1)) onLine(line);
+    return r;
+  }
+
+  /** Capability `put`: the stream is read to its end (a producer must not stall), not kept. */
+  async put(cmd: Cmd, stdin: Readable, opts: RunOptions = {}): Promise<CmdResult> {
+    stdin.resume();
+    return this.run(cmd, opts);
+  }
+
   async close(): Promise<void> {}
+}
+
+/**
+ * The same executor with only the capabilities a transport has (tests; the dry run of a transport
+ * without `stream` or `put` walks the fallbacks it would take for real).
+ */
+export function limitTo(exec: Executor, caps: { stream?: boolean; put?: boolean }): Executor {
+  const stream = exec.stream?.bind(exec);
+  const put = exec.put?.bind(exec);
+  return {
+    name: exec.name,
+    run: (cmd, opts) => exec.run(cmd, opts),
+    close: () => exec.close(),
+    ...(caps.stream && stream ? { stream } : {}),
+    ...(caps.put && put ? { put } : {}),
+  };
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import pRetry from 'p-retry';
 import { UsageError } from '../errors.ts';
@@ -160,6 +160,8 @@ async function openOnce(t: SshTarget, ids: Identities, warned: Set<string>): Pro
   return session;
 }
 
+type ExecOptions = RunOptions & { stdin?: Readable; onLine?: (line: string) => void };
+
 export class SshExecutor implements Executor {
   readonly name: string;
   /** How many times a lost connection was opened again. */
@@ -180,7 +182,21 @@ export class SshExecutor implements Executor {
     this.reconnects++;
   }
 
-  async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
+  run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
+    return this.exec(cmd, opts);
+  }
+
+  /** Capability `stream`: stdout line by line while the command runs (the sampler). */
+  stream(cmd: Cmd, onLine: (line: string) => void, opts: RunOptions = {}): Promise<CmdResult> {
+    return this.exec(cmd, { ...opts, onLine });
+  }
+
+  /** Capability `put`: a stream on the command's stdin (uploads). */
+  put(cmd: Cmd, stdin: Readable, opts: RunOptions = {}): Promise<CmdResult> {
+    return this.exec(cmd, { ...opts, stdin });
+  }
+
+  private async exec(cmd: Cmd, opts: ExecOptions): Promise<CmdResult> {
     opts.signal?.throwIfAborted();
     // A command is never sent twice: one cut off by a lost connection fails (exit 255, as with
     // OpenSSH), and only the next command, typically the undo, gets a new connection.

@@ -14,18 +14,29 @@ export type CmdResult = {
 
 export type RunOptions = {
   signal?: AbortSignal;
-  /** A stream for stdin; without it, an executor sends the command's own `input` (Cmd.input.data). */
-  stdin?: Readable;
-  /** Called with each complete stdout line (the sampler's stream). */
-  onLine?: (line: string) => void;
   /** When the step's deadline passes (epoch ms): a transport that can bound the command on the host does (ssm). */
   deadline?: number;
 };
 
+/**
+ * A transport's way of running commands on one host (docs/architecture.md, "Transports"). `run` is
+ * required: the command, with its own small `input` (Cmd.input.data) on stdin, to its end. The two
+ * capabilities are optional, and whoever needs one asks for it and falls back without it:
+ * `stream` hands over stdout line by line while the command runs (the sampler; without it the
+ * sampler writes a file on the host that is read back every few seconds); `put` feeds a large
+ * stream to the command's stdin (uploads; without it the host fetches the source itself).
+ */
 export interface Executor {
   readonly name: string;
   run(cmd: Cmd, opts?: RunOptions): Promise<CmdResult>;
+  stream?(cmd: Cmd, onLine: (line: string) => void, opts?: RunOptions): Promise<CmdResult>;
+  put?(cmd: Cmd, stdin: Readable, opts?: RunOptions): Promise<CmdResult>;
   close(): Promise<void>;
+}
+
+/** The capabilities an executor has, for messages and the plan. */
+export function capabilitiesOf(exec: Executor): { stream: boolean; put: boolean } {
+  return { stream: typeof exec.stream === 'function', put: typeof exec.put === 'function' };
 }
 
 export class CommandError extends Error {

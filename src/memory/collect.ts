@@ -1,6 +1,10 @@
-// Runs the on-host sampler over the deploy's own SSH connection for the whole deploy and collects
-// its lines. Stopping closes the channel: the sampler exits when its session goes (no agent left).
+// Runs the on-host sampler for the deploy's duration and collects its lines. With a transport that
+// can `stream`, over the deploy's own connection: stopping closes the channel and the sampler exits
+// with its session (no agent left). Without it, detached on the host writing a file that is read
+// back every few seconds: the 1-Hz series stays complete, it only arrives later.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Executor } from '../executors/types.ts';
+import { readSampler, spawnSampler, stopSampler } from '../remote/sampler.ts';
 import { type MemorySample, parseSamplerLine, type RawSample, toMemorySample } from '../sampler/parse.ts';
 import { type SamplerSourceOption, samplerCommand } from '../sampler/script.ts';
 
@@ -11,19 +15,23 @@ export type SamplerRun = {
   stop(): Promise<{ samples: MemorySample[]; errors: string[] }>;
 };
 
-const MAX_RESTARTS = 3;
+export type SamplerOpts = {
+  host: string;
+  marksDir: string;
+  intervalSeconds: number;
+  source: SamplerSourceOption;
+  cgroupPath?: string;
+  startEpochMs: number;
+  /** Without `stream`: how often the file is read back (default FILE_POLL_MS). */
+  pollMs?: number;
+};
 
-export function startSampler(
-  exec: Executor,
-  opts: {
-    host: string;
-    marksDir: string;
-    intervalSeconds: number;
-    source: SamplerSourceOption;
-    cgroupPath?: string;
-    startEpochMs: number;
-  },
-): SamplerRun {
+const MAX_RESTARTS = 3;
+/** Without `stream`: how often the file is read back, and the sampler's own bound (6 h). */
+export const FILE_POLL_MS = 3000;
+const FILE_BOUND_SECONDS = 6 * 3600;
+
+export function startSampler(exec: Executor, opts: SamplerOpts): SamplerRun {
   const raws: RawSample[] = [];
   const errors: string[] = [];
   const controller = new AbortController();
@@ -31,52 +39,91 @@ export function startSampler(
   const firstRaw = new Promise<RawSample>((resolve) => {
     gotFirst = resolve;
   });
-  const { argv } = samplerCommand({
-    marksDir: opts.marksDir,
-    intervalSeconds: opts.intervalSeconds,
-    source: opts.source,
-    ...(opts.cgroupPath ? { cgroupPath: opts.cgroupPath } : {}),
-  });
-  const once = () =>
-    exec.run(
-      { kind: 'sampler', argv },
-      {
-        signal: controller.signal,
-        onLine: (line) => {
-          const parsed = parseSamplerLine(line);
-          if (parsed.kind === 'sample') {
-            raws.push(parsed);
-            gotFirst(parsed);
-          } else if (parsed.kind === 'error') errors.push(parsed.error);
-        },
-      },
-    );
-  // A lost SSH connection ends the sampler with its session; the deploy goes on over a new one
-  // (its undo, typically), and so does the sampler, so the proof covers the rollback too.
-  const running = (async () => {
-    for (let restarts = 0; ; restarts++) {
-      const r = await once();
-      if (controller.signal.aborted) return;
-      if (r.connectionLost && restarts < MAX_RESTARTS) continue;
-      if (r.code !== 0 && r.stderr.trim())
-        errors.push(`sampler exited ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
-      return;
-    }
-  })().catch(() => undefined); // aborted, or no new connection: the end of sampling, not an error
+  const onLine = (line: string) => {
+    const parsed = parseSamplerLine(line);
+    if (parsed.kind === 'sample') {
+      raws.push(parsed);
+      gotFirst(parsed);
+    } else if (parsed.kind === 'error') errors.push(parsed.error);
+  };
+  const running = (exec.stream ? streamed : filed)(exec, opts, onLine, errors, controller.signal).catch(
+    () => undefined, // aborted, or no new connection: the end of sampling, not an error
+  );
+  const sample = (r: RawSample) => toMemorySample(r, { host: opts.host, startEpochMs: opts.startEpochMs });
   return {
     host: opts.host,
     first: (timeoutMs) =>
       Promise.race([
-        firstRaw.then((r) => toMemorySample(r, { host: opts.host, startEpochMs: opts.startEpochMs })),
+        firstRaw.then(sample),
         new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref()),
       ]),
     async stop() {
       controller.abort();
       await running;
-      return {
-        samples: raws.map((r) => toMemorySample(r, { host: opts.host, startEpochMs: opts.startEpochMs })),
-        errors,
-      };
+      return { samples: raws.map(sample), errors };
     },
   };
 }
+
+type Runner = (
+  exec: Executor,
+  opts: SamplerOpts,
+  onLine: (line: string) => void,
+  errors: string[],
+  signal: AbortSignal,
+) => Promise<void>;
+
+const commandOf = (opts: SamplerOpts, durationSeconds?: number) =>
+  samplerCommand({
+    marksDir: opts.marksDir,
+    intervalSeconds: opts.intervalSeconds,
+    source: opts.source,
+    ...(opts.cgroupPath ? { cgroupPath: opts.cgroupPath } : {}),
+    ...(durationSeconds ? { durationSeconds } : {}),
+  }).argv;
+
+// A lost SSH connection ends the sampler with its session; the deploy goes on over a new one
+// (its undo, typically), and so does the sampler, so the proof covers the rollback too.
+const streamed: Runner = async (exec, opts, onLine, errors, signal) => {
+  const stream = exec.stream!.bind(exec);
+  for (let restarts = 0; ; restarts++) {
+    const r = await stream({ kind: 'sampler', argv: commandOf(opts) }, onLine, { signal });
+    if (signal.aborted) return;
+    if (r.connectionLost && restarts < MAX_RESTARTS) continue;
+    if (r.code !== 0 && r.stderr.trim())
+      errors.push(`sampler exited ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
+    return;
+  }
+};
+
+// The sampler runs on whatever happens to the connection; a failed read is tried again next time.
+const filed: Runner = async (exec, opts, onLine, errors, signal) => {
+  const file = `${opts.marksDir}/sampler-${opts.startEpochMs}.out`;
+  const spawned = await exec.run(spawnSampler(file, commandOf(opts, FILE_BOUND_SECONDS)), { signal });
+  const pgid = Number(spawned.stdout.trim().split('\n').at(-1));
+  if (spawned.code !== 0 || !Number.isInteger(pgid) || pgid <= 1) {
+    errors.push(
+      `sampler did not start (exit ${spawned.code}): ${spawned.stderr.trim().split('\n')[0] ?? ''}`,
+    );
+    return;
+  }
+  let offset = 0;
+  const take = (text: string) => {
+    const end = text.lastIndexOf('\n') + 1;
+    for (const line of text.slice(0, end).split('\n').slice(0, -1)) onLine(line);
+    offset += Buffer.byteLength(text.slice(0, end));
+  };
+  // The first read soon (the budget waits for a first sample), then every few seconds.
+  for (let reads = 0; !signal.aborted; reads++) {
+    const every = opts.pollMs ?? FILE_POLL_MS;
+    await sleep(reads === 0 ? Math.min(every, 1000) : every, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) break;
+    const r = await exec.run(readSampler(file, offset)).catch(() => undefined);
+    if (r?.code === 0) take(r.stdout);
+  }
+  const last = await exec.run(stopSampler(file, pgid, offset));
+  take(last.stdout);
+  // The shell's own report of the group being stopped ("Terminated") is no error.
+  const said = last.stderr.split('\n').filter((l) => l.trim() && !/\bTerminated\b/.test(l));
+  if (said.length > 0) errors.push(`sampler: ${said[0]}`);
+};

@@ -130,8 +130,19 @@ export function startSpec(id: string, command: string, env: Record<string, strin
 export const createRelease = (l: Layout, id: string): Cmd =>
   script('release.create', 'rm -rf "$1" && mkdir -p "$1"', [l.release(id)]);
 
-export const extractRelease = (l: Layout, id: string): Cmd =>
-  script('release.extract', 'tar -xf - -C "$1"', [l.release(id)]);
+/** A tar stream on stdin into the release directory (an executor with `put`). */
+export const extractRelease = (dir: string): Cmd => script('release.extract', 'tar -xf - -C "$1"', [dir]);
+
+/**
+ * Without `put`: the tar arrives as base64 pieces, each the `input` of one command, appended to a
+ * file in the release directory, then unpacked there (docs/architecture.md, "Transports").
+ */
+export const appendUpload = (file: string, base64: string): Cmd => ({
+  ...script('release.chunk', 'base64 -d >> "$1"', [file]),
+  input: { data: base64, shown: `(${base64.length} base64 characters)\n`, public: true },
+});
+export const unpackUpload = (dir: string, file: string): Cmd =>
+  script('release.extract', 'tar -xf "$2" -C "$1" && rm -f "$2"', [dir, file]);
 
 // Hands git the URL's credentials from the environment when it asks (a 401), so they are in no
 // argv on the host (git passes the URL it is given to its helpers' argv) and in no FETCH_HEAD.

@@ -17,6 +17,7 @@ export type CmdKind =
   | 'jvm.started'
   | 'release.create'
   | 'release.extract'
+  | 'release.chunk'
   | 'release.fetch'
   | 'release.switch'
   | 'release.unlink'
@@ -31,13 +32,19 @@ export type CmdKind =
   | 'history.append'
   | 'history.read'
   | 'sampler'
+  | 'sampler.spawn'
+  | 'sampler.read'
+  | 'sampler.stop'
   | 'local';
 
 export type Cmd = {
   kind: CmdKind;
   argv: string[];
-  /** Standard input: what is sent, and what a dry run may show of it (secrets masked). */
-  input?: { data: string; shown: string };
+  /**
+   * Standard input: what is sent, and what a dry run may show of it (secrets masked). `public`: no
+   * secret in it, only too long to show (an upload's base64 piece).
+   */
+  input?: { data: string; shown: string; public?: true };
 };
 
 export function quote(arg: string): string {

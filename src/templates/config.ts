@@ -75,6 +75,8 @@ export default defineConfig({
     // newJvmMb: 300, // expected RSS of the new JVM; default: the last report's, else the old JVM's
   },
 
+  // How commands reach the hosts (a host may name its own: hosts[].transport).
+  transport: 'ssh',
   // Host keys are always verified: a missing or unknown key stops the deploy before any change.
   ssh: { knownHostsPath: knownHosts, strictHostKeyChecking: true, connectTimeoutSeconds: 10 },
 

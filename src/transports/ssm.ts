@@ -68,9 +68,7 @@ export class SsmExecutor implements Executor {
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
     opts.signal?.throwIfAborted();
-    if (opts.stdin || opts.onLine)
-      throw new Error(`the ssm transport cannot stream (${cmd.kind} on ${this.name}): it has run only`);
-    if (cmd.input && cmd.input.data !== cmd.input.shown)
+    if (cmd.input && !cmd.input.public && cmd.input.data !== cmd.input.shown)
       throw new Error(
         `${cmd.kind} on ${this.name} carries secrets; the ssm transport does not send them (Run Command keeps a command's text in its history): see docs/transports.md`,
       );

@@ -92,7 +92,7 @@ describe('jvm.start', () => {
   it('refuses to start without a spec rather than start with nothing', async () => {
     await exec.run(c.createRelease(l, 'r2'));
     const cmd = c.startJvm(l, 'r2', 'sleep 1', {});
-    const r = await exec.run({ kind: cmd.kind, argv: cmd.argv }, { stdin: Readable.from([]) });
+    const r = await exec.put({ kind: cmd.kind, argv: cmd.argv }, Readable.from([]));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/no start spec arrived on stdin/);
   });

@@ -1,8 +1,9 @@
-// SSH targets from config: per-host settings over the ssh block. `onWarning` receives what must be
+// Hosts from config, and their executors through the transport registry. `onWarning` receives what must be
 // said loudly (a host key accepted unverified); without it the executor writes it to stderr.
 import type { DeployConfig, StaticHost } from '../../config/schema.ts';
 import { resolveHosts } from '../../core/facts.ts';
-import { connectSsh, type SshExecutor } from '../../executors/ssh.ts';
+import type { Executor } from '../../executors/types.ts';
+import { transportFor } from '../../transports/registry.ts';
 import type { Io } from '../io.ts';
 import { awsPorts } from './aws.ts';
 
@@ -19,23 +20,12 @@ export async function configuredHosts(
   });
 }
 
+/** The host's executor, through its transport (src/transports/registry.ts). */
 export function connectHost(
   config: DeployConfig,
   host: StaticHost,
   cwd: string,
   onWarning?: (message: string) => void,
-): Promise<SshExecutor> {
-  return connectSsh({
-    name: host.name,
-    host: host.host,
-    port: host.port,
-    user: host.user,
-    ...(host.privateKeyPath ? { privateKeyPath: host.privateKeyPath } : {}),
-    knownHostsPath: config.ssh.knownHostsPath,
-    strictHostKeyChecking: host.strictHostKeyChecking ?? config.ssh.strictHostKeyChecking,
-    connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
-    connectAttempts: config.ssh.connectAttempts,
-    cwd,
-    ...(onWarning ? { onWarning } : {}),
-  });
+): Promise<Executor> {
+  return transportFor(config, host).connect(config, host, { cwd, ...(onWarning ? { onWarning } : {}) });
 }

@@ -9,7 +9,7 @@ import { currentUser, lockOwner } from '../../engine/locks.ts';
 import { buildLocally, describeSource, releaseId, uploaderFor } from '../../engine/source.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
-import { type Recorded, RecordingExecutor } from '../../executors/recording.ts';
+import { limitTo, type Recorded, RecordingExecutor } from '../../executors/recording.ts';
 import { RecordingLoadBalancer } from '../../executors/recording-lb.ts';
 import type { SamplerRun } from '../../memory/collect.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
@@ -18,6 +18,7 @@ import { appendStepSummary } from '../../report/github-summary.ts';
 import { buildReport } from '../../report/report.ts';
 import { renderTerminalChart } from '../../report/terminal-chart.ts';
 import { reportDirProblem } from '../../report/write.ts';
+import { transportFor } from '../../transports/registry.ts';
 import { confirmOrCancel, runQuestion } from '../confirm.ts';
 import type { Io } from '../io.ts';
 import { interruptOnSignals } from '../signals.ts';
@@ -126,7 +127,8 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
         env: io.env,
       }),
       connect: dryRun
-        ? async (host) => new RecordingExecutor(host.name, recorded)
+        ? async (host) =>
+            limitTo(new RecordingExecutor(host.name, recorded), transportFor(config, host).capabilities)
         : (host) =>
             connectHost(config, host, io.cwd, (message) =>
               emit({ kind: 'log', host: host.name, level: 'warn', message }),

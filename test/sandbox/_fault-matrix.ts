@@ -261,7 +261,7 @@ export const ROWS: Row[] = [
     id: 'lock-contention',
     file: 6,
     fault: 'a second deploy while the first holds the lock',
-    how: "a second `run` during the first one's build: exit 3 within 5 s, naming the owner, writing nothing on h1",
+    how: "a second `run` during the first one's build: exit 3 within seconds, naming the owner, writing nothing on h1",
     exit: 0,
     serving: 'new',
     config: { app: { build: build(8, 100) } },
@@ -274,7 +274,9 @@ export const ROWS: Row[] = [
       const seconds = (Date.now() - t0) / 1000;
       if (second.code !== 3 || !/another deploy holds the lock on h1: root@/.test(second.stderr))
         throw new Error(`second run: exit ${second.code}: ${second.stderr}`);
-      if (seconds > 5) throw new Error(`the refused run took ${seconds} s to exit`);
+      // Within seconds, not after the first run's end (exit 3, not 0, already says it did not wait):
+      // 0.5-2 s on a quiet machine, 6.4-6.6 s at load 16-20 on 2 cores (CLI start and two SSH handshakes).
+      if (seconds > 12) throw new Error(`the refused run took ${seconds} s to exit`);
       const after = await marks(ctx.h1);
       if (after !== before) throw new Error(`the refused run touched h1's marks: ${before} -> ${after}`);
       return { exit: await first.done, reportDir: ctx.reportDir };

@@ -2,6 +2,7 @@
 // hosts' cgroups, namespaces and links and the bridge. Every step tolerates a part that is missing,
 // so a half-made sandbox comes down too; state.json is removed only when everything is gone.
 import fs from 'node:fs';
+import { bastionDown } from './bastion.ts';
 import { removeCgroupRoot } from './cgroup.ts';
 import { STATE_FILE } from './contract.ts';
 import { removeHost } from './hosts.ts';
@@ -48,6 +49,7 @@ async function down(): Promise<string[]> {
     if (node.proc) await attempt(`ALB node ${node.name}`, () => stopProc(node.proc!));
     await attempt(`ALB node ${node.name} socket`, () => fs.rmSync(node.socket, { force: true }));
   }
+  if (state.bastion) await attempt('bastion', () => bastionDown(state.bastion!));
   for (const host of state.hosts) await attempt(`host ${host.name}`, () => removeHost(host));
   if (state.bridge) await attempt('bridge', () => removeBridge());
   if (state.cgroup) await attempt('cgroup root', () => removeCgroupRoot(state.cgroup!.root));

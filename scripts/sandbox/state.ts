@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AlbNodeState, Propagation } from './alb.ts';
+import type { BastionState } from './bastion.ts';
 import { type HealthCheckSettings, type HostSpec, STATE_FILE } from './contract.ts';
 import type { Proc } from './proc.ts';
 
@@ -28,6 +29,8 @@ export type SandboxState = {
   /** Which load balancer: one HAProxy (the fast tests' model) or the ALB model's nodes. */
   lb?: 'haproxy' | 'alb';
   alb?: { nodes: AlbNodeState[]; propagation: Propagation; events: string };
+  /** The jump host the bastion test adds (scripts/sandbox/bastion.ts). */
+  bastion?: BastionState;
   ready?: boolean;
 };
 

@@ -5,6 +5,7 @@ import { drainSchema } from '../drain/registry.ts';
 import { TRANSPORT_NAMES } from '../transports/registry.ts';
 import { app } from './schema-app.ts';
 import { positiveSeconds, threshold } from './schema-helpers.ts';
+import { jump, sshConfigFile } from './schema-ssh.ts';
 
 // One name per transport in the registry (src/transports/registry.ts).
 const transportName = z.enum(TRANSPORT_NAMES);
@@ -36,6 +37,7 @@ const staticHost = z.strictObject({
     .describe('EC2 instance id: the target Id in the target group.'),
   strictHostKeyChecking: z.boolean().optional().describe('Per-host override of ssh.strictHostKeyChecking.'),
   transport: transportName.optional().describe('Per-host override of transport.'),
+  jump: jump.optional().describe("Per-host override of ssh.jump ('none': reached directly)."),
 });
 
 const hosts = z
@@ -178,6 +180,8 @@ export const configSchema = z
           .describe(
             'Attempts per SSH connection, 1 s, 2 s, 4 s ... apart (OpenSSH: ConnectionAttempts); only network failures are retried, never a refused host key or login. Also used to reconnect after a connection is lost mid-deploy.',
           ),
+        jump: jump.optional(),
+        configFile: sshConfigFile,
       })
       .describe('SSH connections: host keys are verified against known_hosts.')
       .prefault({}),

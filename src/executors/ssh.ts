@@ -5,12 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import pRetry from 'p-retry';
 import { UsageError } from '../errors.ts';
 import type { Cmd } from '../remote/shell.ts';
 import { shellJoin } from '../remote/shell.ts';
+import { hopLabel } from './jump.ts';
 import {
   explainVerdict,
   hostKeyAlgorithms,
@@ -20,6 +21,7 @@ import {
   verifyHostKey,
 } from './known-hosts.ts';
 import { type Identities, identities } from './ssh-auth.ts';
+import type { JumpHop } from './ssh-endpoint.ts';
 import { transient, unreachableHint } from './ssh-errors.ts';
 import { type CmdResult, type Executor, lineSplitter, type RunOptions } from './types.ts';
 
@@ -32,6 +34,8 @@ export type SshTarget = {
   knownHostsPath: string;
   strictHostKeyChecking: boolean;
   connectTimeoutSeconds: number;
+  /** Jump hosts, dialled in order (ProxyJump); each hop's host key is verified like the host's. */
+  jump?: JumpHop[];
   /** Attempts per connection, network failures only (OpenSSH's ConnectionAttempts); default 1. */
   connectAttempts?: number;
   keepaliveSeconds?: number;
@@ -64,7 +68,7 @@ export async function connectSsh(t: SshTarget, signal?: AbortSignal): Promise<Ss
 }
 
 /** A live connection, and the error that ended it once it has ended. */
-type Session = { ssh: NodeSSH; lostWith?: Error };
+type Session = { ssh: NodeSSH; hops: NodeSSH[]; lostWith?: Error };
 
 async function openSession(t: SshTarget, warned: Set<string>, signal?: AbortSignal): Promise<Session> {
   const attempts = t.connectAttempts ?? 1;
@@ -97,11 +101,15 @@ async function openSession(t: SshTarget, warned: Set<string>, signal?: AbortSign
     if (error instanceof UsageError || signal?.aborted) throw error;
     const e = error as NodeJS.ErrnoException;
     const times = tried > 1 ? ` (${tried} attempts)` : '';
+    const via = t.jump?.length ? ` via ${t.jump.map(hopLabel).join(', ')}` : '';
     throw new UsageError(
-      `cannot reach ${t.name} (${t.user}@${t.host}:${t.port}): ${e.message}${times}. ${unreachableHint(e, t, ids)}`,
+      `cannot reach ${t.name} (${t.user}@${t.host}:${t.port}${via}): ${e.message}${times}. ${unreachableHint(e, t, ids)}`,
     );
   }
 }
+
+/** One SSH hop: the host key checked against known_hosts under this hop's own name and port. */
+type Dial = { label: string; host: string; port: number; user: string; ids: Identities; sock?: Duplex };
 
 async function openOnce(t: SshTarget, ids: Identities, warned: Set<string>): Promise<Session> {
   const knownHostsFile = expand(t.knownHostsPath, t.cwd);
@@ -114,25 +122,76 @@ async function openOnce(t: SshTarget, ids: Identities, warned: Set<string>): Pro
         `known_hosts file ${knownHostsFile} is missing, so ${t.name} (${t.host}) cannot be verified. Add the host's key:\n    ssh-keyscan${t.port === 22 ? '' : ` -p ${t.port}`} -t ed25519 ${t.host} >> ${knownHostsFile}\n  then check it before trusting it: ssh-keyscan accepts whatever answers on the network, so compare \`ssh-keygen -lf ${knownHostsFile}\` with the instance's own fingerprint (EC2 console: Get system log, or \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the host) and delete the line if they differ.`,
       );
   }
+  // ProxyJump: each hop's connection carries the next one through a direct-tcpip channel, and
+  // every hop, like the host, must present a key known_hosts lists for it.
+  const hops: NodeSSH[] = [];
+  // node-ssh stops listening for errors once connected; without a listener of our own a reset or
+  // a keepalive timeout mid-deploy (or after a failed chain was disposed) would be an uncaught
+  // exception that kills the CLI while a host is drained. Recorded instead: the command running
+  // fails, and the next one reconnects.
+  const lost: { lostWith?: Error } = {};
+  const known: Known = { text, file: knownHostsFile, warned, lost };
+  let sock: Duplex | undefined;
+  try {
+    for (const [i, hop] of (t.jump ?? []).entries()) {
+      const label = `jump host ${hopLabel(hop)} (hop ${i + 1} to ${t.name})`;
+      const hopIds = hop.privateKeyPath || hop.user !== t.user ? identitiesFor(t, hop) : ids;
+      const ssh = await dial(t, known, {
+        ...hop,
+        label,
+        ids: hopIds,
+        ...(sock ? { sock } : {}),
+      });
+      hops.push(ssh);
+      const next = t.jump?.[i + 1] ?? t;
+      sock = await ssh.forwardOut('127.0.0.1', 0, next.host, next.port).catch((error: Error) => {
+        throw Object.assign(
+          new Error(`${label} cannot open a connection to ${next.host}:${next.port}: ${error.message}`),
+          {
+            code: 'ECONNREFUSED',
+          },
+        );
+      });
+    }
+    const ssh = await dial(t, known, {
+      label: t.name,
+      host: t.host,
+      port: t.port,
+      user: t.user,
+      ids,
+      ...(sock ? { sock } : {}),
+    });
+    return Object.assign(lost, { ssh, hops });
+  } catch (error) {
+    for (const h of hops.reverse()) h.dispose();
+    throw error;
+  }
+}
+
+/** known_hosts as read for this connection, the fingerprints already warned about, and its loss. */
+type Known = { text: string; file: string; warned: Set<string>; lost: { lostWith?: Error } };
+
+async function dial(t: SshTarget, { text, file, warned, lost }: Known, d: Dial): Promise<NodeSSH> {
   // Offer only key types we know for this host, as OpenSSH does, so a host with several keys
   // is not mistaken for a changed one (an RSA key: its SHA-2 signature algorithms first).
-  const algorithms = hostKeyAlgorithms(keysFor(text, t.host, t.port).known.map((k) => k.type));
+  const algorithms = hostKeyAlgorithms(keysFor(text, d.host, d.port).known.map((k) => k.type));
   let verdict: Verdict | undefined;
   const ssh = new NodeSSH();
   try {
     await ssh.connect({
-      host: t.host,
-      port: t.port,
-      username: t.user,
-      authHandler: ids.methods as never,
+      host: d.host,
+      port: d.port,
+      username: d.user,
+      ...(d.sock ? { sock: d.sock as never } : {}),
+      authHandler: d.ids.methods as never,
       readyTimeout: t.connectTimeoutSeconds * 1000,
       keepaliveInterval: (t.keepaliveSeconds ?? 5) * 1000,
       ...(algorithms.length > 0 ? { algorithms: { serverHostKey: algorithms as never } } : {}),
       hostVerifier: (key: Buffer) => {
         verdict = verifyHostKey({
           text,
-          host: t.host,
-          port: t.port,
+          host: d.host,
+          port: d.port,
           keyBlob: key,
           strict: t.strictHostKeyChecking,
         });
@@ -141,23 +200,42 @@ async function openOnce(t: SshTarget, ids: Identities, warned: Set<string>): Pro
     });
   } catch (error) {
     ssh.dispose();
-    if (verdict && !verdict.ok)
-      throw new HostKeyError(explainVerdict(verdict, t.host, t.port, knownHostsFile), verdict);
+    if (verdict && !verdict.ok) {
+      const what = d.label === t.name ? '' : `${d.label}: `;
+      throw new HostKeyError(`${what}${explainVerdict(verdict, d.host, d.port, file)}`, verdict);
+    }
+    if (d.label !== t.name && !(error instanceof UsageError))
+      (error as Error).message = `${d.label}: ${(error as Error).message}`;
     throw error;
   }
+  ssh.connection?.on('error', (error) => {
+    lost.lostWith ??= error;
+  });
   if (verdict?.reason === 'unchecked' && !warned.has(verdict.fingerprint)) {
     warned.add(verdict.fingerprint);
-    const message = uncheckedWarning(verdict, t.host, knownHostsFile);
+    const message = uncheckedWarning(verdict, d.host, file);
     (t.onWarning ?? ((m) => process.stderr.write(`${m}\n`)))(message);
   }
-  const session: Session = { ssh };
-  // node-ssh stops listening for errors once connected; without a listener of our own a reset or
-  // a keepalive timeout mid-deploy would be an uncaught exception that kills the CLI while a host
-  // is drained. Recorded instead: the command running fails, and the next one reconnects.
-  ssh.connection?.on('error', (error) => {
-    session.lostWith = error;
+  return ssh;
+}
+
+function identitiesFor(t: SshTarget, hop: JumpHop): Identities {
+  return identities({
+    username: hop.user,
+    // The hop's own key, else the host's (one key for the bastion and the fleet is the common case).
+    keyPath:
+      (hop.privateKeyPath ?? t.privateKeyPath)
+        ? expand((hop.privateKeyPath ?? t.privateKeyPath)!, t.cwd)
+        : undefined,
+    home: t.home ?? homedir(),
+    agentSocket: 'agentSocket' in t ? t.agentSocket : process.env.SSH_AUTH_SOCK,
   });
-  return session;
+}
+
+/** Ends the host's connection, then the hops it ran through, nearest last. */
+function dispose(session: Session | undefined): void {
+  session?.ssh.dispose();
+  for (const h of [...(session?.hops ?? [])].reverse()) h.dispose();
 }
 
 type ExecOptions = RunOptions & { stdin?: Readable; onLine?: (line: string) => void };
@@ -177,7 +255,7 @@ export class SshExecutor implements Executor {
 
   /** Opens the connection; run() calls it when the previous one was lost. */
   async reconnect(signal?: AbortSignal): Promise<void> {
-    this.session?.ssh.dispose();
+    dispose(this.session);
     this.session = await this.open(signal);
     this.reconnects++;
   }
@@ -254,6 +332,6 @@ export class SshExecutor implements Executor {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.session?.ssh.dispose();
+    dispose(this.session);
   }
 }

@@ -78,7 +78,18 @@ export default defineConfig({
   // How commands reach the hosts (a host may name its own: hosts[].transport).
   transport: 'ssh',
   // Host keys are always verified: a missing or unknown key stops the deploy before any change.
-  ssh: { knownHostsPath: knownHosts, strictHostKeyChecking: true, connectTimeoutSeconds: 10 },
+  // Hosts in private subnets (a GitHub-hosted runner cannot reach 10.0.x.x): through a jump host,
+  // as OpenSSH's ProxyJump ('ec2-user@bastion.example.com', several comma-separated). Its host key
+  // is verified like the hosts' (known_hosts needs its line too). The workflow sets DEPLOY_JUMP
+  // from the repository variable of that name; unset: the hosts are reached directly.
+  // configFile: true reads ~/.ssh/config's Host entries (HostName, User, Port, IdentityFile, ProxyJump).
+  ssh: {
+    knownHostsPath: knownHosts,
+    strictHostKeyChecking: true,
+    connectTimeoutSeconds: 10,
+    jump: process.env.DEPLOY_JUMP || undefined,
+    configFile: false,
+  },
 
   lock: { staleAfterMinutes: 60 },
 

@@ -19,8 +19,11 @@ export function workflowTemplate(): string {
 # Written by deploy init. Before the first run, set in Settings > Secrets and variables > Actions:
 #   variables  AWS_ROLE_ARN   the IAM role this workflow assumes through OIDC (no AWS keys in GitHub)
 #              AWS_REGION     e.g. eu-west-1
+#              DEPLOY_JUMP    only when the hosts sit in private subnets: the jump host (bastion),
+#                             e.g. ec2-user@bastion.example.com (OpenSSH's ProxyJump; the runner
+#                             reaches the bastion, the bastion reaches the hosts)
 #   secrets    DEPLOY_SSH_KEY      private key of the hosts' SSH user
-#              DEPLOY_KNOWN_HOSTS  the hosts' known_hosts lines (see the SSH step below)
+#              DEPLOY_KNOWN_HOSTS  the hosts' known_hosts lines, and the bastion's (see the SSH step below)
 # The role's trust policy must allow token.actions.githubusercontent.com for this repository
 # (sub repo:<owner>/<repo>:environment:production) and its policy the ELB calls handoff makes.
 name: deploy
@@ -74,7 +77,10 @@ jobs:
       # known_hosts comes from a secret, not from ssh-keyscan here: a scan at deploy time trusts
       # whatever answers on the network, which is exactly what host-key checking guards against.
       # Scan once, compare the fingerprints with the instance's own (EC2 console: Get system log),
-      # then store the lines as DEPLOY_KNOWN_HOSTS.
+      # then store the lines as DEPLOY_KNOWN_HOSTS. Behind a bastion: its line too, and the hosts'
+      # under the addresses the config names (their private ones), scanned from the bastion.
+      # The bastion's security group allows port 22 from the runner; the hosts', from the bastion.
+      # Its key: the same DEPLOY_SSH_KEY unless ssh.jump names another.
       - name: SSH key and known_hosts
         env:
           SSH_KEY: ${gh('secrets.DEPLOY_SSH_KEY')}
@@ -91,6 +97,8 @@ jobs:
           echo "DEPLOY_KNOWN_HOSTS_PATH=$dir/known_hosts" >> "$GITHUB_ENV"
 
       - run: npx --no-install handoff run --yes
+        env:
+          DEPLOY_JUMP: ${gh('vars.DEPLOY_JUMP')}
 
       # The report (report.html, report.json, events, memory.csv/svg, summary.md) also when the deploy failed:
       # that is when it is needed most.

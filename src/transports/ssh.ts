@@ -9,12 +9,12 @@ export const ssh: Transport = {
   async connect(config, host, { cwd, onWarning }) {
     // Loaded here, not at the top: the registry is read by the config schema (plan loads no SSH).
     const { connectSsh } = await import('../executors/ssh.ts');
+    const { endpointFor, readSshConfig } = await import('../executors/ssh-endpoint.ts');
+    // Address, user, key and jump hosts: the config's, or ~/.ssh/config's when ssh.configFile asks.
+    const to = endpointFor(host, config.ssh.jump, readSshConfig(config.ssh.configFile, cwd));
     return connectSsh({
       name: host.name,
-      host: host.host,
-      port: host.port,
-      user: host.user,
-      ...(host.privateKeyPath ? { privateKeyPath: host.privateKeyPath } : {}),
+      ...to,
       knownHostsPath: config.ssh.knownHostsPath,
       strictHostKeyChecking: host.strictHostKeyChecking ?? config.ssh.strictHostKeyChecking,
       connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,

@@ -22,6 +22,8 @@ export type TestSshServer = {
   /** Stop forwarding on every live connection without closing it. */
   freeze: () => void;
   close: () => Promise<void>;
+  /** Where the server, as a jump host, was asked to forward (host:port), in order. */
+  forwards: string[];
 };
 
 export type ServerOptions = {
@@ -30,11 +32,15 @@ export type ServerOptions = {
   refuseLogin?: boolean;
   /** Run any other command with `sh -c` on this machine (CLI tests that read files under a temp app.dir). */
   shell?: boolean;
+  /** Act as a jump host: open the direct-tcpip channels clients ask for (ProxyJump), counted in `forwards`. */
+  jump?: boolean;
 };
 
 /** Writes known_hosts (for this server), its host key (`host_key`) and a client key (`id_ed25519`) into dir. */
 export async function startSshServer(opts: ServerOptions): Promise<TestSshServer> {
   const hostKey = sshKeygen(opts.dir, 'host_key');
+  const forwards: string[] = [];
+  const all: Socket[] = [];
   sshKeygen(opts.dir, 'id_ed25519');
 
   const ssh = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
@@ -42,6 +48,21 @@ export async function startSshServer(opts: ServerOptions): Promise<TestSshServer
     client.on('authentication', (ctx) => {
       if (!opts.refuseLogin && ctx.method === 'publickey') ctx.accept();
       else ctx.reject(['publickey']);
+    });
+    client.on('tcpip', (accept, reject, info) => {
+      forwards.push(`${info.destIP}:${info.destPort}`);
+      if (!opts.jump) return reject();
+      const upstream = netConnect(info.destPort, info.destIP);
+      let connected = false;
+      upstream.on('error', () => {
+        if (!connected) reject();
+      });
+      upstream.on('connect', () => {
+        connected = true;
+        const channel = accept();
+        channel.pipe(upstream).pipe(channel);
+        all.push(upstream);
+      });
     });
     client.on('session', (accept) => {
       accept().on('exec', (acceptExec, _reject, info) => exec(acceptExec(), info.command, opts.shell));
@@ -53,7 +74,6 @@ export async function startSshServer(opts: ServerOptions): Promise<TestSshServer
   let attempts = 0;
   let toReset = 0;
   const live: { client: Socket; upstream: Socket }[] = [];
-  const all: Socket[] = [];
   const proxy = createServer((client) => {
     attempts++;
     client.on('error', () => undefined);
@@ -76,6 +96,7 @@ export async function startSshServer(opts: ServerOptions): Promise<TestSshServer
   return {
     port,
     hostKey: hostKey.public,
+    forwards,
     attempts: () => attempts,
     resetNext: (n) => {
       toReset = n;

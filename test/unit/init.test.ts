@@ -116,6 +116,23 @@ describe('deploy init: the workflow', () => {
   });
 });
 
+describe('deploy init: hosts behind a bastion', () => {
+  it('the deploy step passes the DEPLOY_JUMP variable, and the config reads it into ssh.jump (unset: none)', async () => {
+    const { dir, job } = await initialized();
+    const step = job.steps.find((s) => s.run?.includes('handoff run'))!;
+    expect(step.env?.DEPLOY_JUMP).toMatch(/^\$\{\{ vars\.DEPLOY_JUMP \}\}$/);
+    process.env.DEPLOY_JUMP = 'ec2-user@bastion.example.com';
+    try {
+      expect((await loadConfig({ cwd: dir })).config.ssh.jump).toBe('ec2-user@bastion.example.com');
+      process.env.DEPLOY_JUMP = ''; // an unset repository variable arrives as an empty string
+      const other = (await initialized()).dir; // a fresh file: a loaded config module is cached
+      expect((await loadConfig({ cwd: other })).config.ssh.jump).toBeUndefined();
+    } finally {
+      delete process.env.DEPLOY_JUMP;
+    }
+  });
+});
+
 describe('deploy init: the workflow pins', () => {
   it('every action at a full commit SHA with its release in a comment, at a Node 24 major', async () => {
     const { text } = await initialized();

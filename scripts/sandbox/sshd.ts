@@ -116,21 +116,25 @@ export function writeKnownHosts(entries: { ip: string; hostKey: string }[]): voi
   fs.writeFileSync(KNOWN_HOSTS, entries.map((e) => `${e.ip} ${e.hostKey}\n`).join(''), { mode: 0o644 });
 }
 
+/** One TCP connection attempt: true when something accepts it within timeoutMs. */
+export function portOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = net.connect({ host, port, timeout: timeoutMs }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+    s.on('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
 export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host, port, timeout: 500 }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-      s.on('timeout', () => {
-        s.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
+    if (await portOpen(host, port)) return;
     if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
     await sleep(100);
   }

@@ -3,11 +3,11 @@
 // can. A deploy through it under load, with every hop's host key checked; a jump host whose key
 // does not match is refused before anything on a host changes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { privateIp, withBastion } from '../../scripts/sandbox/bastion.ts';
 import { KNOWN_HOSTS } from '../../scripts/sandbox/contract.ts';
+import { portOpen } from '../../scripts/sandbox/sshd.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import { tempDir } from '../helpers/config.ts';
 import { hostView, sandboxConfig, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
@@ -41,18 +41,7 @@ function behindJump(state: Bastioned, knownHostsPath: string) {
   return dir;
 }
 
-const reachable = (host: string) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect({ host, port: 22, timeout: 2000 }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-    s.on('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
+const reachable = (host: string) => portOpen(host, 22, 2000);
 
 sandboxDescribe('hosts behind a jump host', () => {
   const sandbox = sandboxForSuite({ hosts: 2 });

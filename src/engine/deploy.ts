@@ -14,6 +14,7 @@ import type { HostCtx, Step, Uploader } from './context.ts';
 import type { DeployResult, EmitFn } from './events.ts';
 import { type HostOutcome, runHost } from './host.ts';
 import { acquireLocks, releaseLocks } from './locks.ts';
+import type { ReleaseCommit } from './source.ts';
 import { PreflightError, stepsFor } from './steps.ts';
 
 export type DeployDeps = {
@@ -37,6 +38,8 @@ export type DeployDeps = {
   allowDowntime: boolean;
   dryRun: boolean;
   lb?: { port: LoadBalancerPort; arn: string };
+  /** The git commit of the release, recorded in each host's history entry. */
+  commit?: ReleaseCommit;
   /** Overrides the deploy's steps (rollback runs the same steps without upload and build). */
   steps?: Step[];
   rollback?: boolean;
@@ -237,6 +240,7 @@ async function recordHost(
     at,
     by: deps.owner.owner,
     runUrl: deps.owner.runUrl,
+    ...(deps.commit && !deps.rollback ? { commit: deps.commit } : {}),
   };
   await exec.run(c.appendHistory(l, entry));
   if (result !== 'deployed') return;

@@ -6,8 +6,24 @@ import type { DeployConfig } from '../config/schema.ts';
 import { stripUserinfo } from '../core/redact.ts';
 import type { LocalExecutor } from '../executors/local.ts';
 import { CommandError, check, type Executor } from '../executors/types.ts';
-import { appendUpload, extractRelease, fetchRelease, unpackUpload } from '../remote/commands.ts';
+import { appendUpload, describeRelease, extractRelease, fetchRelease, unpackUpload } from '../remote/commands.ts';
 import type { Uploader } from './context.ts';
+
+/** The git commit a release was made from (docs/contracts.md: report `commit`, history entries). */
+export type ReleaseCommit = { sha: string; author: string; subject: string };
+
+/**
+ * After the upload, the commit goes into the release directory (`.handoff-commit`, JSON), so a
+ * host says what it runs without this machine: `cat current/.handoff-commit`.
+ */
+export function withCommitFile(upload: Uploader, commit: ReleaseCommit | undefined): Uploader {
+  if (!commit) return upload;
+  return async (exec, dir, signal) => {
+    const detail = await upload(exec, dir, signal);
+    await check(exec, describeRelease(dir, commit), { signal });
+    return `${detail}; commit ${commit.sha.slice(0, 12)} ${commit.subject}`;
+  };
+}
 
 export function uploaderFor(
   source: DeployConfig['app']['source'],

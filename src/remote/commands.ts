@@ -303,3 +303,7 @@ cwd=$(readlink "$p/cwd")
   mv -f "$f.tmp" "$f" && echo recorded`,
     [l.release(release), pid],
   );
+
+/** The release's commit, for whoever reads the host later (src/engine/source.ts). */
+export const describeRelease = (dir: string, commit: object): Cmd =>
+  script('release.describe', 'printf "%s\\n" "$2" > "$1/.handoff-commit"', [dir, JSON.stringify(commit)]);

@@ -19,6 +19,7 @@ export type CmdKind =
   | 'release.extract'
   | 'release.chunk'
   | 'release.fetch'
+  | 'release.describe'
   | 'release.switch'
   | 'release.unlink'
   | 'release.remove'

@@ -1,6 +1,7 @@
 // Pure: the engine's outcome -> the versioned report contract (docs/contracts.md, section 4).
 import type { DeployRun } from '../engine/deploy.ts';
 import type { StepRecord } from '../engine/host.ts';
+import type { ReleaseCommit } from '../engine/source.ts';
 
 export const REPORT_VERSION = 1;
 
@@ -23,6 +24,8 @@ export type Report = {
   strategy: string;
   drainMode: string;
   dryRun: boolean;
+  /** The git commit deployed (null: not known here, e.g. a git source the host fetched). */
+  commit: ReleaseCommit | null;
   startedAt: string;
   endedAt: string;
   error?: string;
@@ -40,7 +43,14 @@ export type Report = {
 
 export function buildReport(
   run: DeployRun,
-  meta: { app: string; releaseId: string; strategy: string; drainMode: string; dryRun: boolean },
+  meta: {
+    app: string;
+    releaseId: string;
+    strategy: string;
+    drainMode: string;
+    dryRun: boolean;
+    commit?: ReleaseCommit | undefined;
+  },
   memory: MemorySection | null = null,
 ): Report {
   return {
@@ -48,6 +58,7 @@ export function buildReport(
     result: run.result,
     exitCode: run.exitCode,
     ...meta,
+    commit: meta.commit ?? null,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     ...(run.error ? { error: run.error } : {}),

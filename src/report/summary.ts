@@ -28,6 +28,12 @@ export function summaryMarkdown(report: Report, extras: SummaryExtras = {}): str
     '',
     `Strategy \`${report.strategy}\`, drain \`${report.drainMode}\`, ${report.startedAt} to ${report.endedAt}.`,
   ];
+  const commit = report.commit;
+  if (commit)
+    lines.push(
+      '',
+      `Commit \`${commit.sha.slice(0, 12)}\` by ${cell(commit.author)}: ${cell(commit.subject)}`,
+    );
   if (report.error) lines.push('', `**Error:** ${report.error.split('\n')[0]}`);
   lines.push(
     '',

@@ -103,6 +103,7 @@ function fixture() {
     result: 'rolled-back',
     exitCode: 1,
     app: 'shop',
+    commit: null,
     releaseId: '20261120-100000',
     strategy: 'stop-first',
     drainMode: 'termination',

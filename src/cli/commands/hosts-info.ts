@@ -1,5 +1,6 @@
 // `deploy status`, `deploy history` and `deploy unlock`: read (or clear the lock) on each host.
 import { loadConfig } from '../../config/load.ts';
+import type { ReleaseCommit } from '../../engine/source.ts';
 import { EXIT } from '../../errors.ts';
 import * as c from '../../remote/commands.ts';
 import { type Layout, layout } from '../../remote/layout.ts';
@@ -60,7 +61,17 @@ export async function statusCommand(values: Values, io: Io): Promise<number> {
   return EXIT.deployed;
 }
 
-export type HistoryEntry = Record<string, string | null>;
+/** One line of history.jsonl (docs/contracts.md); older lines may lack newer fields. */
+export type HistoryEntry = {
+  release?: string;
+  from?: string | null;
+  result?: string;
+  at?: string;
+  by?: string;
+  runUrl?: string | null;
+  commit?: ReleaseCommit;
+  [field: string]: unknown;
+};
 
 /**
  * history.jsonl -> its entries. A line that is not whole JSON (a write cut short by a full disk or
@@ -94,15 +105,20 @@ export async function historyCommand(values: Values, io: Io): Promise<number> {
     );
     return EXIT.deployed;
   }
-  for (const { host, value } of out) {
-    io.stdout.write(`${host}:\n`);
-    for (const e of value.slice(-20))
-      io.stdout.write(
-        `  ${e.at}  ${String(e.result).padEnd(11)} ${e.from ?? '-'} -> ${e.release}  by ${e.by}${e.runUrl ? ` (${e.runUrl})` : ''}\n`,
-      );
-    if (value.length === 0) io.stdout.write('  (no deploys recorded)\n');
-  }
+  for (const { host, value } of out) io.stdout.write(formatHistory(host, value));
   return EXIT.deployed;
+}
+
+/** A host's last 20 deploys, one line each, with the commit each release was made from. */
+export function formatHistory(host: string, entries: HistoryEntry[]): string {
+  const lines = entries.slice(-20).map((e) => {
+    const c = e.commit;
+    const commit =
+      c && typeof c === 'object' ? `  ${String(c.sha).slice(0, 12)} ${c.author}: ${c.subject}` : '';
+    return `  ${e.at}  ${String(e.result).padEnd(11)} ${e.from ?? '-'} -> ${e.release}  by ${e.by}${e.runUrl ? ` (${e.runUrl})` : ''}${commit}`;
+  });
+  if (entries.length === 0) lines.push('  (no deploys recorded)');
+  return `${host}:\n${lines.map((l) => `${l}\n`).join('')}`;
 }
 
 export async function unlockCommand(values: Values, io: Io): Promise<number> {

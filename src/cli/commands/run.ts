@@ -6,7 +6,7 @@ import { configRedactor } from '../../core/redact.ts';
 import { realClock, VirtualClock } from '../../engine/clock.ts';
 import { deploy } from '../../engine/deploy.ts';
 import { currentUser, lockOwner } from '../../engine/locks.ts';
-import { buildLocally, describeSource, releaseId, uploaderFor } from '../../engine/source.ts';
+import { buildLocally, describeSource, releaseId, uploaderFor, withCommitFile } from '../../engine/source.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
 import { limitTo, type Recorded, RecordingExecutor } from '../../executors/recording.ts';
@@ -24,6 +24,7 @@ import type { Io } from '../io.ts';
 import { interruptOnSignals } from '../signals.ts';
 import { loadBalancerFor } from './aws.ts';
 import { connectHost } from './connect.ts';
+import { sourceCommit } from './git-info.ts';
 import { makePlan } from './plan.ts';
 import { openRunOutput } from './run-output.ts';
 import {
@@ -52,6 +53,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   const reportProblem = dryRun ? undefined : reportDirProblem(reportDir);
   if (reportProblem) throw new UsageError(`--report-dir (report.dir): ${reportProblem}`);
 
+  const commit = await sourceCommit(config.app.source, io.cwd);
   const clock = dryRun ? new VirtualClock(Date.now()) : realClock;
   const id = releaseId(clock.now());
   if (!dryRun)
@@ -118,6 +120,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       releaseId: id,
       dryRun,
       allowDowntime: Boolean(values['allow-downtime']),
+      ...(commit ? { commit } : {}),
       ...(lb ? { lb } : {}),
       owner: lockOwner({
         token: randomUUID(),
@@ -154,13 +157,16 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
             },
           }),
       peers: allHosts,
-      upload: dryRun
-        ? async () => `would upload ${describeSource(config.app.source)}`
-        : uploaderFor(
-            config.app.source,
-            local,
-            localBuild ? { artifact: { dir: buildDir, path: config.app.build.artifact } } : {},
-          ),
+      upload: withCommitFile(
+        dryRun
+          ? async () => `would upload ${describeSource(config.app.source)}`
+          : uploaderFor(
+              config.app.source,
+              local,
+              localBuild ? { artifact: { dir: buildDir, path: config.app.build.artifact } } : {},
+            ),
+        commit,
+      ),
     }).catch(async (error: unknown) => {
       await stopSampling(samplers); // a refusal (lock, budget) still ends every channel it opened
       throw error;
@@ -172,6 +178,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       strategy: config.strategy,
       drainMode: config.drain.mode,
       dryRun,
+      commit,
     };
     const report = redact.deep(buildReport(run, meta, memory ? memorySection(memory, budgets) : null));
     if (dryRun) output.say(renderRecorded(recorded, { verbose: Boolean(values.verbose) }));

@@ -88,6 +88,19 @@ export const COMMANDS = {
   status: { summary: 'current release and PID per host', options: { config, hosts, json } },
   history: { summary: 'past deploys, as recorded on the hosts', options: { config, hosts, json } },
   unlock: { summary: 'remove a stale deploy lock', options: { config, hosts } },
+  logs: {
+    summary: 'the app log of the current release: the last lines, or followed (-f)',
+    options: {
+      config,
+      host: {
+        type: 'string',
+        describe: 'only this host (or comma-separated hosts); default every host, lines prefixed',
+        value: 'host',
+      },
+      follow: { type: 'boolean', short: 'f', describe: 'keep printing new lines until Ctrl-C' },
+      lines: { type: 'string', describe: 'how many lines from the end (default 100)', value: 'text' },
+    },
+  },
   init: {
     summary: 'write a starter deploy.config.ts and a GitHub workflow, ignore deploy-report/',
     options: {

@@ -40,6 +40,8 @@ async function dispatch(parsed: ParsedArgs, io: Io): Promise<number> {
       return await (await import('./commands/hosts-info.ts')).historyCommand(parsed.values, io);
     case 'unlock':
       return await (await import('./commands/hosts-info.ts')).unlockCommand(parsed.values, io);
+    case 'logs':
+      return await (await import('./commands/logs.ts')).logsCommand(parsed.values, io);
     case 'rollback':
       return await (await import('./commands/rollback.ts')).rollbackCommand(parsed.values, io);
     case 'init':
@@ -53,7 +55,7 @@ async function dispatch(parsed: ParsedArgs, io: Io): Promise<number> {
   }
 }
 
-const TAKES_CONFIG = new Set(['run', 'plan', 'sample', 'rollback', 'status', 'history', 'unlock']);
+const TAKES_CONFIG = new Set(['run', 'plan', 'sample', 'rollback', 'status', 'history', 'unlock', 'logs']);
 
 /**
  * Run from a subdirectory, a command uses the config found in a parent (config/load.ts,

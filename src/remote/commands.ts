@@ -307,3 +307,21 @@ cwd=$(readlink "$p/cwd")
 /** The release's commit, for whoever reads the host later (src/engine/source.ts). */
 export const describeRelease = (dir: string, commit: object): Cmd =>
   script('release.describe', 'printf "%s\\n" "$2" > "$1/.handoff-commit"', [dir, JSON.stringify(commit)]);
+
+/** `app.log` exits with this when the current release has no log (nothing deployed yet). */
+export const NO_APP_LOG = 3;
+
+/**
+ * The current release's app log: the last `lines`, or followed by name (`tail -F`, so a deploy
+ * that moves `current` is followed too) until stdin closes, the only way to stop it cleanly.
+ */
+export const appLog = (l: Layout, lines: number, follow: boolean): Cmd =>
+  script(
+    'app.log',
+    `f="$1/app.log"
+[ -f "$f" ] || { echo "no app.log in the current release" >&2; exit ${NO_APP_LOG}; }
+[ "$3" = 1 ] || exec tail -n "$2" "$f"
+tail -n "$2" -F "$f" 2>/dev/null & t=$!
+cat >/dev/null; kill "$t" 2>/dev/null; wait "$t" 2>/dev/null; exit 0`,
+    [l.current, lines, follow ? 1 : 0],
+  );

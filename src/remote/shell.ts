@@ -32,6 +32,7 @@ export type CmdKind =
   | 'mark'
   | 'history.append'
   | 'history.read'
+  | 'app.log'
   | 'sampler'
   | 'sampler.spawn'
   | 'sampler.read'

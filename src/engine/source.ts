@@ -6,7 +6,13 @@ import type { DeployConfig } from '../config/schema.ts';
 import { stripUserinfo } from '../core/redact.ts';
 import type { LocalExecutor } from '../executors/local.ts';
 import { CommandError, check, type Executor } from '../executors/types.ts';
-import { appendUpload, describeRelease, extractRelease, fetchRelease, unpackUpload } from '../remote/commands.ts';
+import {
+  appendUpload,
+  describeRelease,
+  extractRelease,
+  fetchRelease,
+  unpackUpload,
+} from '../remote/commands.ts';
 import type { Uploader } from './context.ts';
 
 /** The git commit a release was made from (docs/contracts.md: report `commit`, history entries). */

@@ -1,6 +1,6 @@
 // `deploy logs`: the app log of the current release, read over SSH (a local test server that runs
 // commands on this machine under a temp app.dir), the last N lines or followed until Ctrl-C.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,13 @@ describe('deploy logs', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toBe('line 30\na new line\n');
+    // The remote tail was stopped, not left behind on the host.
+    const tails = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((a) => a.startsWith('tail') && a.includes(log));
+    for (let i = 0; i < 40 && tails().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(tails()).toEqual([]);
   });
 });
 

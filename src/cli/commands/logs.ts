@@ -1,14 +1,15 @@
 // `deploy logs [--host NAME] [-f] [--lines N]`: the app log of the current release (what jvm.start
 // writes to releases/<id>/app.log), over the same SSH as a deploy. Several hosts: each line is
 // prefixed with its host. -f follows it (across deploys: `tail -F` reopens current/app.log when
-// `current` moves) until Ctrl-C, which ends the remote tail by closing its stdin.
-import { PassThrough } from 'node:stream';
+// `current` moves) until Ctrl-C, which stops the remote tail by its PID (the stream's first line).
 import { loadConfig } from '../../config/load.ts';
 import type { DeployConfig, StaticHost } from '../../config/schema.ts';
 import { configRedactor } from '../../core/redact.ts';
 import { EXIT, UsageError } from '../../errors.ts';
-import { appLog, NO_APP_LOG } from '../../remote/commands.ts';
+import type { CmdResult, Executor } from '../../executors/types.ts';
+import { appLog, NO_APP_LOG, stopTail, TAIL_PID } from '../../remote/commands.ts';
 import { layout } from '../../remote/layout.ts';
+import type { Cmd } from '../../remote/shell.ts';
 import type { Io } from '../io.ts';
 import { configuredHosts, connectHost } from './connect.ts';
 
@@ -54,19 +55,12 @@ async function hostLog(
 ): Promise<boolean> {
   const exec = await connectHost(o.config, host, o.io.cwd);
   const tag = o.prefix ? `[${host.name}] ` : '';
-  // Held open while following: its end (Ctrl-C) is what stops the remote tail.
-  const stdin = new PassThrough();
-  const end = () => stdin.end();
-  if (o.stop?.aborted || !o.follow) end();
-  else o.stop?.addEventListener('abort', end, { once: true });
   // The app may log its own secrets (app.start.env): masked as in every other output.
   const redact = configRedactor(o.config);
   const print = (line: string) => o.io.stdout.write(`${tag}${redact.text(line)}\n`);
   try {
-    const r = await exec.run(appLog(layout(o.config.app.dir), o.lines, o.follow), {
-      stdin,
-      ...(o.follow ? { onLine: print } : {}),
-    });
+    const cmd = appLog(layout(o.config.app.dir), o.lines, o.follow);
+    const r = o.follow ? await follow(exec, cmd, print, o.stop) : await exec.run(cmd);
     // Not followed: the whole answer, a last line without its newline included.
     if (!o.follow)
       for (const line of r.stdout.split('\n').slice(0, r.stdout.endsWith('\n') ? -1 : undefined)) print(line);
@@ -76,7 +70,38 @@ async function hostLog(
     o.io.stderr.write(`${host.name}: ${why || `reading the log failed (exit ${r.code})`}\n`);
     return false;
   } finally {
-    o.stop?.removeEventListener('abort', end);
     await exec.close();
+  }
+}
+
+/** Streams the log until `stop`, which kills the remote tail (its PID is the first line). */
+async function follow(
+  exec: Executor,
+  cmd: Cmd,
+  print: (line: string) => void,
+  stop: AbortSignal | undefined,
+): Promise<CmdResult> {
+  if (!exec.stream)
+    throw new UsageError(
+      `deploy logs -f needs a transport that streams output; ${exec.name}'s does not (drop -f)`,
+    );
+  let pid: number | undefined;
+  let stopping: Promise<unknown> | undefined;
+  const end = () => {
+    if (pid !== undefined) stopping ??= exec.run(stopTail(pid)).catch(() => undefined);
+  };
+  const running = exec.stream(cmd, (line) => {
+    const m = pid === undefined ? TAIL_PID.exec(line) : null;
+    if (!m) return print(line);
+    pid = Number(m[1]);
+    if (stop?.aborted) end();
+  });
+  stop?.addEventListener('abort', end, { once: true });
+  try {
+    const r = await running;
+    await stopping;
+    return r;
+  } finally {
+    stop?.removeEventListener('abort', end);
   }
 }

@@ -1,6 +1,7 @@
 // Cross-field rules the schema cannot express. Each rule is named so a test can target it and the
 // message can say which rule fired. Rules see a schema-valid config and only push issues.
 import { drainMode } from '../drain/registry.ts';
+import { TRANSPORTS, transportFor } from '../transports/registry.ts';
 import type { ConfigIssue } from './issues.ts';
 import type { DeployConfig } from './schema.ts';
 
@@ -51,6 +52,16 @@ export const oneLoadBalancerSource: Rule = ({ config, errors }) => {
 export const drainModeRules: Rule = (ctx) => {
   const mode = drainMode(ctx.config.drain);
   for (const rule of mode.rules) rule(ctx, ctx.config.drain);
+};
+
+/** Each transport's own rules, over the hosts that use it (e.g. ssm: an instance id on each). */
+export const transportRules: Rule = ({ config, errors }) => {
+  if (!Array.isArray(config.hosts)) return;
+  const hosts = config.hosts.map((host, index) => ({ host, index }));
+  for (const t of Object.values(TRANSPORTS)) {
+    const mine = hosts.filter(({ host }) => transportFor(config, host) === t);
+    if (mine.length && t.rules) errors.push(...t.rules(config, mine));
+  }
 };
 
 export const healthPollBelowTimeout: Rule = ({ config, errors }) => {
@@ -147,6 +158,7 @@ export const rules: Record<string, Rule> = {
   healthCheckWithinAwsRanges,
   oneLoadBalancerSource,
   drainModeRules,
+  transportRules,
   healthPollBelowTimeout,
   uniqueHosts,
   localBuildNeedsArtifact,

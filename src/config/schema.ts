@@ -153,7 +153,7 @@ export const configSchema = z
     transport: transportName
       .default('ssh')
       .describe(
-        'How commands reach the hosts: \'ssh\' (docs/architecture.md, "Transports"). Per host: hosts[].transport.',
+        "How commands reach the hosts: 'ssh' or 'ssm' (Systems Manager Run Command: docs/transports.md). Per host: hosts[].transport.",
       ),
     ssh: z
       .strictObject({
@@ -184,6 +184,36 @@ export const configSchema = z
         configFile: sshConfigFile,
       })
       .describe('SSH connections: host keys are verified against known_hosts.')
+      .prefault({}),
+    ssm: z
+      .strictObject({
+        region: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('AWS region; default: the SDK chain (AWS_REGION, profile).'),
+        endpoint: z
+          .url()
+          .optional()
+          .describe('Systems Manager endpoint override (a local or test endpoint).'),
+        executionTimeoutSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(172_800)
+          .default(3600)
+          .describe("A command's executionTimeout on the host when its step sets no deadline."),
+        deliveryTimeoutSeconds: z
+          .number()
+          .int()
+          .min(30)
+          .max(2_592_000)
+          .default(60)
+          .describe(
+            "TimeoutSeconds: how long a command may wait for the host's agent to take it (the command then never runs).",
+          ),
+      })
+      .describe("Transport 'ssm': Systems Manager Run Command (docs/transports.md).")
       .prefault({}),
     lock: z
       .strictObject({

@@ -2,9 +2,10 @@
 // one: a module in src/transports/ and one line below (docs/architecture.md, "Transports").
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
 import { ssh } from './ssh.ts';
+import { ssm } from './ssm-transport.ts';
 import type { Transport } from './types.ts';
 
-export const TRANSPORTS = { ssh } satisfies Record<string, Transport>;
+export const TRANSPORTS = { ssh, ssm } satisfies Record<string, Transport>;
 export type TransportName = keyof typeof TRANSPORTS;
 export const TRANSPORT_NAMES = Object.keys(TRANSPORTS) as [TransportName, ...TransportName[]];
 

@@ -1,0 +1,59 @@
+// Transport 'ssm': commands through AWS Systems Manager Run Command, no SSH key and no open port
+// (docs/transports.md). `run` only: uploads go in pieces through `run` or the host fetches git, the
+// sampler writes a file on the host that is read back. One client and one pacer for all hosts, so
+// throttling on one slows every caller.
+import type { ConfigIssue } from '../config/issues.ts';
+import type { DeployConfig, StaticHost } from '../config/schema.ts';
+import type { Pacer } from './pacer.ts';
+import type { Transport } from './types.ts';
+
+let shared: { key: string; client: unknown; pacer: Pacer } | undefined;
+
+export const ssm: Transport = {
+  name: 'ssm',
+  summary:
+    'AWS Systems Manager Run Command (the SSM agent and an instance profile on the host; no SSH, no inbound port)',
+  capabilities: { stream: false, put: false },
+  async connect(config, host) {
+    // Loaded here: the registry is read by the config schema, and only ssm hosts need the SDK.
+    const [{ SsmExecutor, ssmClient }, { Pacer }] = await Promise.all([
+      import('./ssm.ts'),
+      import('./pacer.ts'),
+    ]);
+    const { region, endpoint } = config.ssm;
+    const key = `${region ?? ''} ${endpoint ?? ''}`;
+    if (shared?.key !== key)
+      shared = {
+        key,
+        client: ssmClient({ ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) }),
+        pacer: new Pacer(),
+      };
+    return new SsmExecutor({
+      name: host.name,
+      instanceId: host.instanceId as string, // ssmRules: required for every ssm host
+      client: shared.client as ReturnType<typeof ssmClient>,
+      pacer: shared.pacer,
+      executionTimeoutSeconds: config.ssm.executionTimeoutSeconds,
+      deliveryTimeoutSeconds: config.ssm.deliveryTimeoutSeconds,
+    });
+  },
+  rules: ssmRules,
+};
+
+/** What a config using 'ssm' must hold: an instance id per host; no secret env (Run Command keeps the text). */
+function ssmRules(config: DeployConfig, hosts: { host: StaticHost; index: number }[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = hosts
+    .filter(({ host }) => !host.instanceId)
+    .map(({ index }) => ({
+      path: `hosts[${index}].instanceId`,
+      message: "required with transport 'ssm'",
+      hint: 'Run Command addresses an instance by its id (i-0abc1234def567890)',
+    }));
+  if (hosts.length && Object.keys(config.app.start.env ?? {}).length)
+    issues.push({
+      path: 'app.start.env',
+      message: "not sent with transport 'ssm'",
+      hint: "Run Command keeps every command's text in its history (ssm:ListCommands), so env values would be readable there: keep them in a root-only file on the instance that the start command reads, or use transport 'ssh'",
+    });
+  return issues;
+}

@@ -2,7 +2,7 @@
 // one: a module in src/transports/ and one line below (docs/architecture.md, "Transports").
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
 import { ssh } from './ssh.ts';
-import { ssm } from './ssm-transport.ts';
+import { ssm } from './ssm.ts';
 import type { Transport } from './types.ts';
 
 export const TRANSPORTS = { ssh, ssm } satisfies Record<string, Transport>;

@@ -5,12 +5,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KNOWN_HOSTS, SSH_KEY, SSM } from '../../scripts/sandbox/contract.ts';
 import { type SsmSandbox, startSsmSandbox } from '../../scripts/sandbox/ssm/sandbox.ts';
+import { Pacer } from '../../src/executors/pacer.ts';
 import { connectSsh, type SshExecutor } from '../../src/executors/ssh.ts';
+import { SsmExecutor, ssmClient } from '../../src/executors/ssm.ts';
 import * as remote from '../../src/remote/commands.ts';
 import { layout } from '../../src/remote/layout.ts';
 import { type Cmd, script } from '../../src/remote/shell.ts';
-import { Pacer } from '../../src/transports/pacer.ts';
-import { SsmExecutor, ssmClient } from '../../src/transports/ssm.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

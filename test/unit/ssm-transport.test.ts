@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SsmEndpoint, startSsmEndpoint } from '../../scripts/sandbox/ssm/server.ts';
+import { Pacer } from '../../src/executors/pacer.ts';
+import { SsmExecutor, type SsmTarget, ssmClient } from '../../src/executors/ssm.ts';
+import { OUTPUT_DIR, PAGE_BYTES } from '../../src/executors/ssm-script.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
-import { Pacer } from '../../src/transports/pacer.ts';
-import { SsmExecutor, type SsmTarget, ssmClient } from '../../src/transports/ssm.ts';
-import { OUTPUT_DIR, PAGE_BYTES } from '../../src/transports/ssm-script.ts';
 
 const INSTANCE = 'i-0f00000000000000d';
 const AGENT = path.resolve(import.meta.dirname, '../../scripts/sandbox/ssm/agent.ts');

@@ -1,0 +1,224 @@
+// The Systems Manager transport: runs commands through Run Command (AWS-RunShellScript), no SSH.
+// The only file that imports @aws-sdk/client-ssm. It has `run` only (no stream, no stdin upload).
+// Every status is handled explicitly with its own poll (the SDK waiter polls every 5 s or slower
+// and treats Cancelling as final); the exit code is ResponseCode; a command is never sent twice
+// (only a ThrottlingException, which says it was not accepted, is retried); on abort the command is
+// cancelled and whatever it started is verified gone. Contract: docs/transports.md.
+import { randomUUID } from 'node:crypto';
+import {
+  CancelCommandCommand,
+  GetCommandInvocationCommand,
+  type GetCommandInvocationCommandOutput,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { Cmd } from '../remote/shell.ts';
+import type { Pacer } from './pacer.ts';
+import { pageCount, pageScript, parseRun, parseSweep, runScript, sweepScript } from './ssm-script.ts';
+import type { CmdResult, Executor, RunOptions } from './types.ts';
+
+export type SsmTarget = {
+  name: string;
+  instanceId: string;
+  client: SSMClient;
+  pacer: Pacer;
+  /** executionTimeout when the caller gives no deadline (seconds). */
+  executionTimeoutSeconds: number;
+  /** How long a command may wait for an agent that is not connected (TimeoutSeconds, >= 30). */
+  deliveryTimeoutSeconds: number;
+  /** How long to wait after SendCommand for the invocation to show up (InvocationDoesNotExist). */
+  visibilityTimeoutMs?: number;
+};
+
+export function ssmClient(opts: { region?: string; endpoint?: string } = {}): SSMClient {
+  // maxAttempts 1: the retry policy is ours (throttling only); the SDK must never resend SendCommand.
+  return new SSMClient({ ...opts, maxAttempts: 1 });
+}
+
+type Invocation = GetCommandInvocationCommandOutput;
+const WAITING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+const FINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut']);
+const errName = (e: unknown) => (e as { name?: string }).name ?? '';
+/** Own poll: 0.2 s after sending, then 1.5x up to 1 s (a step's commands mostly take 1-3 s). */
+const FIRST_POLL_MS = 200;
+const MAX_POLL_MS = 1000;
+/** AWS-RunShellScript's executionTimeout range ends here (48 h). */
+const MAX_EXECUTION_SECONDS = 172_800;
+
+/** A pause that an abort ends early (the loop then cancels), never rejecting. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class SsmExecutor implements Executor {
+  readonly name: string;
+  private readonly t: SsmTarget;
+  constructor(t: SsmTarget) {
+    this.name = t.name;
+    this.t = t;
+  }
+
+  async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
+    opts.signal?.throwIfAborted();
+    if (cmd.input && !cmd.input.public && cmd.input.data !== cmd.input.shown)
+      throw new Error(
+        `${cmd.kind} on ${this.name} carries secrets; the ssm transport does not send them (Run Command keeps a command's text in its history): see docs/transports.md`,
+      );
+    const t0 = performance.now();
+    const runId = randomUUID();
+    const sent = await this.send(runScript(cmd, runId), opts.signal, opts.deadline);
+    if (typeof sent !== 'string') return { ...sent, ms: performance.now() - t0 };
+    const inv = await this.outcome(sent, runId, opts.signal);
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    return { ...(await this.result(inv, runId)), ms: performance.now() - t0 };
+  }
+
+  async close(): Promise<void> {}
+
+  /** SendCommand, retried only while throttled; the command ID, or the failure as a result. */
+  private async send(
+    commands: string[],
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<string | Omit<CmdResult, 'ms'>> {
+    // The step's deadline bounds the command on the host (executionTimeout) and its delivery
+    // (TimeoutSeconds, which the API wants at least 30).
+    const left = deadline === undefined ? undefined : Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+    const execution = Math.min(left ?? this.t.executionTimeoutSeconds, MAX_EXECUTION_SECONDS);
+    const timeout = Math.max(
+      30,
+      Math.min(Math.ceil(this.t.deliveryTimeoutSeconds), left ?? Number.POSITIVE_INFINITY),
+    );
+    for (;;) {
+      await this.t.pacer.slot(signal);
+      try {
+        const out = await this.t.client.send(
+          new SendCommandCommand({
+            DocumentName: 'AWS-RunShellScript',
+            InstanceIds: [this.t.instanceId],
+            Parameters: { commands, executionTimeout: [String(execution)] },
+            TimeoutSeconds: timeout,
+            Comment: 'handoff',
+          }),
+        );
+        this.t.pacer.ok();
+        return out.Command?.CommandId as string;
+      } catch (e) {
+        if (errName(e) === 'ThrottlingException') {
+          this.t.pacer.throttled();
+          continue;
+        }
+        // Whether it was accepted is unknown (a network error) or it was refused: never resend.
+        return {
+          code: 255,
+          stdout: '',
+          stderr: `SendCommand to ${this.name} failed: ${(e as Error).message}\n`,
+          connectionLost: true,
+        };
+      }
+    }
+  }
+
+  /** Polls until a final status; on abort cancels, waits for the end and sweeps the host. */
+  private async outcome(commandId: string, runId: string, signal?: AbortSignal): Promise<Invocation> {
+    let cancelled = false;
+    const visibleBy = Date.now() + (this.t.visibilityTimeoutMs ?? 30_000);
+    let delay = FIRST_POLL_MS;
+    for (;;) {
+      if (signal?.aborted && !cancelled) {
+        cancelled = true;
+        await this.cancel(commandId);
+      }
+      await pause(delay, cancelled ? undefined : signal);
+      delay = Math.min(MAX_POLL_MS, delay * 1.5);
+      await this.t.pacer.slot();
+      try {
+        const inv = await this.t.client.send(
+          new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: this.t.instanceId }),
+        );
+        this.t.pacer.ok();
+        const status = inv.Status ?? '';
+        if (FINAL.has(status)) {
+          if (cancelled) await this.sweep(runId);
+          return inv;
+        }
+        if (!WAITING.has(status)) throw new Error(`Run Command on ${this.name}: unknown status '${status}'`);
+      } catch (e) {
+        if (errName(e) === 'ThrottlingException') this.t.pacer.throttled();
+        else if (errName(e) !== 'InvocationDoesNotExist' || Date.now() > visibleBy) throw e;
+      }
+    }
+  }
+
+  private async cancel(commandId: string): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+      await this.t.pacer.slot();
+      try {
+        await this.t.client.send(
+          new CancelCommandCommand({ CommandId: commandId, InstanceIds: [this.t.instanceId] }),
+        );
+        this.t.pacer.ok();
+        return;
+      } catch (e) {
+        if (errName(e) !== 'ThrottlingException') throw e;
+        this.t.pacer.throttled();
+      }
+    }
+  }
+
+  /** After a cancel: kill what the command started that outlived its process group, verified. */
+  private async sweep(runId: string): Promise<void> {
+    const id = await this.send(sweepScript(runId));
+    const inv = typeof id === 'string' ? await this.outcome(id, runId) : undefined;
+    const left = inv ? parseSweep(inv.StandardOutputContent ?? '') : undefined;
+    if (left !== 0)
+      throw new Error(
+        `a cancelled command on ${this.name} may still be running (${left ?? 'unknown'} processes left)`,
+      );
+  }
+
+  private async result(inv: Invocation, runId: string): Promise<Omit<CmdResult, 'ms'>> {
+    const status = inv.Status ?? '';
+    const details = inv.StatusDetails ?? status;
+    const code = inv.ResponseCode ?? -1;
+    if (status === 'TimedOut' && details === 'DeliveryTimedOut')
+      return {
+        code: 255,
+        stdout: '',
+        stderr: `Run Command could not reach ${this.name}'s agent (DeliveryTimedOut): the command never ran\n`,
+        connectionLost: true,
+      };
+    const trailer = parseRun(inv.StandardOutputContent ?? '', inv.StandardErrorContent ?? '');
+    if (!trailer)
+      return {
+        code: code >= 0 ? code : 255,
+        stdout: '',
+        stderr: `Run Command on ${this.name} ended ${status} (${details}) without the command's output\n${inv.StandardErrorContent ?? ''}`,
+      };
+    let out = trailer.firstPage;
+    const pages = pageCount(trailer.outBytes);
+    for (let p = 1; p < pages; p++) out = Buffer.concat([out, await this.page(runId, p, p === pages - 1)]);
+    const cut =
+      trailer.errBytes > trailer.errTail.length
+        ? `[first ${trailer.errBytes - trailer.errTail.length} bytes of stderr not shown]\n`
+        : '';
+    return { code, stdout: out.toString('utf8'), stderr: cut + trailer.errTail.toString('utf8') };
+  }
+
+  private async page(runId: string, page: number, last: boolean): Promise<Buffer> {
+    const id = await this.send(pageScript(runId, page, last));
+    if (typeof id !== 'string') throw new Error(id.stderr.trim());
+    const inv = await this.outcome(id, runId);
+    if (inv.Status !== 'Success')
+      throw new Error(`reading output page ${page} from ${this.name}: ${inv.Status}`);
+    return Buffer.from((inv.StandardOutputContent ?? '').trim(), 'base64');
+  }
+}

@@ -4,6 +4,7 @@
 // throttling on one slows every caller.
 import type { ConfigIssue } from '../config/issues.ts';
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
+import { splitUserinfo } from '../core/redact.ts';
 import type { Pacer } from '../executors/pacer.ts';
 import type { Transport } from './types.ts';
 
@@ -40,7 +41,7 @@ export const ssm: Transport = {
   rules: ssmRules,
 };
 
-/** What a config using 'ssm' must hold: an instance id per host; no secret env (Run Command keeps the text). */
+/** What a config using 'ssm' must hold: an instance id per host; no secret (env, git credentials): Run Command keeps the text. */
 function ssmRules(config: DeployConfig, hosts: { host: StaticHost; index: number }[]): ConfigIssue[] {
   const issues: ConfigIssue[] = hosts
     .filter(({ host }) => !host.instanceId)
@@ -55,5 +56,15 @@ function ssmRules(config: DeployConfig, hosts: { host: StaticHost; index: number
       message: "not sent with transport 'ssm'",
       hint: "Run Command keeps every command's text in its history (ssm:ListCommands), so env values would be readable there: keep them in a root-only file on the instance that the start command reads, or use transport 'ssh'",
     });
+  const source = config.app.source;
+  if (hosts.length && 'git' in source) {
+    const { username, password } = splitUserinfo(source.git.url);
+    if (username || password)
+      issues.push({
+        path: 'app.source.git.url',
+        message: "credentials in the URL are not sent with transport 'ssm'",
+        hint: 'Run Command keeps the command text in its history: give the instances read access of their own (a deploy key on the instance, or an HTTPS token in its git credential store)',
+      });
+  }
   return issues;
 }

@@ -42,6 +42,14 @@ describe("transport 'ssm' in config", () => {
     ]);
     expect(errorsOf(edit(baseConfig(), 'app', { ...(baseConfig().app as object), ...env }))).toEqual([]);
   });
+  it('refuses credentials in app.source.git.url; a URL without them is fine', () => {
+    const git = (url: string) =>
+      edit(withIds, 'app', { ...(withIds.app as object), source: { git: { url, ref: 'main' } } });
+    expect(errorsOf(git('https://user:tok3n@git.example.com/r.git'))).toEqual([
+      "app.source.git.url: credentials in the URL are not sent with transport 'ssm'",
+    ]);
+    expect(errorsOf(git('https://git.example.com/r.git'))).toEqual([]);
+  });
   it('a delivery timeout under the API minimum of 30 s is refused', () => {
     expect(errorsOf(edit(withIds, 'ssm', { deliveryTimeoutSeconds: 10 })).join('\n')).toMatch(
       /ssm\.deliveryTimeoutSeconds/,

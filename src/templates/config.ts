@@ -75,7 +75,8 @@ export default defineConfig({
     // newJvmMb: 300, // expected RSS of the new JVM; default: the last report's, else the old JVM's
   },
 
-  // How commands reach the hosts (a host may name its own: hosts[].transport).
+  // How commands reach the hosts (a host may name its own: hosts[].transport): 'ssh', or 'ssm'
+  // (Systems Manager Run Command: no SSH key, no open port; each host needs its instanceId).
   transport: 'ssh',
   // Host keys are always verified: a missing or unknown key stops the deploy before any change.
   // Hosts in private subnets (a GitHub-hosted runner cannot reach 10.0.x.x): through a jump host,
@@ -90,6 +91,8 @@ export default defineConfig({
     jump: process.env.DEPLOY_JUMP || undefined,
     configFile: false,
   },
+  // Used by transport 'ssm' only: how long a command may run, and wait for the instance's agent.
+  ssm: { executionTimeoutSeconds: 3600, deliveryTimeoutSeconds: 60 },
 
   lock: { staleAfterMinutes: 60 },
 

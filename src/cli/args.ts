@@ -29,6 +29,11 @@ const waitLock: Opt = {
   describe: 'queue up to SECONDS behind a running deploy instead of exiting 3 (config: lock.waitSeconds)',
   value: 'seconds',
 };
+const env: Opt = {
+  type: 'string',
+  describe: 'apply this environment: environments.NAME in the config, or deploy.NAME.config.ts',
+  value: 'text',
+};
 const hosts: Opt = { type: 'string', describe: 'only these hosts, comma-separated names', value: 'host' };
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
@@ -37,6 +42,7 @@ export const COMMANDS = {
     summary: 'deploy host by host: drain, wait, stop, build, start, health, admit, settle',
     options: {
       config,
+      env,
       json,
       hosts,
       'dry-run': { type: 'boolean', describe: 'print the plan and the commands; change nothing' },
@@ -63,12 +69,13 @@ export const COMMANDS = {
   },
   plan: {
     summary: 'the timeline and the drain-time math; no side effects',
-    options: { config, json, hosts },
+    options: { config, json, hosts, env },
   },
   sample: {
     summary: 'run the memory sampler alone on one host',
     options: {
       config,
+      env,
       host: { type: 'string', describe: 'host name (required)', value: 'host' },
       duration: { type: 'string', describe: 'seconds to sample (default 60)', value: 'seconds' },
       out: { type: 'string', describe: 'write the samples as CSV to this file', value: 'file' },
@@ -79,19 +86,21 @@ export const COMMANDS = {
     summary: 'back to the previous release',
     options: {
       config,
+      env,
       hosts,
       json,
       yes: { type: 'boolean', short: 'y', describe: 'do not ask' },
       'wait-lock': waitLock,
     },
   },
-  status: { summary: 'current release and PID per host', options: { config, hosts, json } },
-  history: { summary: 'past deploys, as recorded on the hosts', options: { config, hosts, json } },
-  unlock: { summary: 'remove a stale deploy lock', options: { config, hosts } },
+  status: { summary: 'current release and PID per host', options: { config, env, hosts, json } },
+  history: { summary: 'past deploys, as recorded on the hosts', options: { config, env, hosts, json } },
+  unlock: { summary: 'remove a stale deploy lock', options: { config, env, hosts } },
   logs: {
     summary: 'the app log of the current release: the last lines, or followed (-f)',
     options: {
       config,
+      env,
       host: {
         type: 'string',
         describe: 'only this host (or comma-separated hosts); default every host, lines prefixed',

@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.ts';
+import { applyEnvironment, ENV_NAME } from './environments.ts';
 import type { ConfigIssue } from './issues.ts';
 import type { DeployConfig } from './schema.ts';
 import { validateConfig } from './validate.ts';
@@ -16,7 +17,13 @@ export const CONFIG_NAMES = [
   'deploy.config.mjs',
 ];
 
-export type LoadedConfig = { file: string; config: DeployConfig; warnings: ConfigIssue[] };
+export type LoadedConfig = {
+  file: string;
+  config: DeployConfig;
+  warnings: ConfigIssue[];
+  /** The `--env` applied (config/environments.ts); absent: the base config. */
+  environment?: string;
+};
 
 export function findConfigFile(cwd: string, explicit?: string): string {
   if (explicit) {
@@ -70,12 +77,28 @@ function searchedDirs(cwd: string): string[] {
   }
 }
 
-export async function loadConfig(options: { cwd: string; file?: string }): Promise<LoadedConfig> {
+export async function loadConfig(options: {
+  cwd: string;
+  file?: string;
+  environment?: string | undefined;
+}): Promise<LoadedConfig> {
   const file = findConfigFile(options.cwd, options.file);
-  const exported = await importConfig(file);
-  const result = validateConfig(exported);
+  const exported = (await importConfig(file)) as Record<string, unknown>;
+  const name = options.environment;
+  const siblingFile =
+    name !== undefined && ENV_NAME.test(name)
+      ? CONFIG_NAMES.map((n) => join(dirname(file), n.replace('deploy.', `deploy.${name}.`))).find(existsSync)
+      : undefined;
+  const sibling = siblingFile ? await importConfig(siblingFile) : undefined;
+  // Untouched without environments: validation reads it (and reports a getter that throws).
+  const applied =
+    name === undefined && !Object.hasOwn(exported, 'environments')
+      ? { value: exported }
+      : applyEnvironment(exported, name, sibling);
+  if ('issue' in applied) throw new ConfigError(file, [applied.issue]);
+  const result = validateConfig(applied.value);
   if (!result.ok) throw new ConfigError(file, result.errors);
-  return { file, config: result.config, warnings: result.warnings };
+  return { file, config: result.config, warnings: result.warnings, ...(name ? { environment: name } : {}) };
 }
 
 async function importConfig(file: string): Promise<unknown> {

@@ -39,6 +39,7 @@ export function lockOwner(opts: {
   pid: number;
   now: number;
   env: NodeJS.ProcessEnv;
+  environment?: string | undefined;
 }): LockOwner {
   const e = opts.env;
   const runUrl =
@@ -52,6 +53,7 @@ export function lockOwner(opts: {
     machine: hostname(),
     startedAt: new Date(opts.now).toISOString(),
     ...(runUrl ? { runUrl } : {}),
+    ...(opts.environment ? { environment: opts.environment } : {}),
   };
 }
 

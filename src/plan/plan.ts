@@ -26,6 +26,8 @@ export type Plan = {
   targetGroup?: { name: string; arn: string };
   /** Present when AWS could not be asked and `plan` used the config's numbers for this target group. */
   awsFallback?: { targetGroup: string; reason: string };
+  /** The `--env` the config was loaded with (docs/cli.md, "Environments"). */
+  environment?: string;
   drain: {
     mode: DrainModeName;
     /** The check schedule (termination), or the mode's own model ('deregistration'). */

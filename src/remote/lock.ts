@@ -9,6 +9,8 @@ export type LockOwner = {
   machine: string;
   startedAt: string;
   runUrl?: string;
+  /** The `--env` of the deploy holding the lock. */
+  environment?: string;
 };
 
 /**

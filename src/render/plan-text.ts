@@ -19,7 +19,7 @@ export function renderPlanText(plan: Plan): string {
         ? `source: config, OFFLINE FALLBACK for target group ${fallback.targetGroup}`
         : `source: ${s}`;
   lines.push(
-    `handoff plan · app ${plan.app} · ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} · strategy ${plan.strategy} · drain ${drain.mode}`,
+    `handoff plan · app ${plan.app}${plan.environment ? ` · env ${plan.environment}` : ''} · ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'} · strategy ${plan.strategy} · drain ${drain.mode}`,
     ...(fallback
       ? [
           '',

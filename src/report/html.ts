@@ -48,7 +48,7 @@ export function reportHtml(report: Report, memory: MemoryAnalysis | null, plan?:
 <style>${CSS}</style>
 </head>
 <body>
-<h1>${esc(report.app)} · release ${esc(report.releaseId)} <span class="result ${esc(report.result)}">${esc(report.result)}</span></h1>
+<h1>${esc(report.app)}${report.environment ? ` (${esc(report.environment)})` : ''} · release ${esc(report.releaseId)} <span class="result ${esc(report.result)}">${esc(report.result)}</span></h1>
 <p class="muted">exit code ${report.exitCode} · strategy ${esc(report.strategy)} · drain ${esc(report.drainMode)}${report.dryRun ? ' · dry run' : ''} · ${esc(report.startedAt)} to ${esc(report.endedAt)} (${n(seconds)} s)</p>
 ${report.commit ? `<p>commit <code>${esc(report.commit.sha.slice(0, 12))}</code> by ${esc(report.commit.author)}: ${esc(report.commit.subject)}</p>` : ''}
 ${report.error ? `<div class="error">${esc(report.error)}</div>` : ''}

@@ -26,6 +26,8 @@ export type Report = {
   dryRun: boolean;
   /** The git commit deployed (null: not known here, e.g. a git source the host fetched). */
   commit: ReleaseCommit | null;
+  /** The `--env` deployed (null: the base config). */
+  environment: string | null;
   startedAt: string;
   endedAt: string;
   error?: string;
@@ -50,6 +52,7 @@ export function buildReport(
     drainMode: string;
     dryRun: boolean;
     commit?: ReleaseCommit | undefined;
+    environment?: string | undefined;
   },
   memory: MemorySection | null = null,
 ): Report {
@@ -59,6 +62,7 @@ export function buildReport(
     exitCode: run.exitCode,
     ...meta,
     commit: meta.commit ?? null,
+    environment: meta.environment ?? null,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     ...(run.error ? { error: run.error } : {}),

@@ -24,7 +24,7 @@ const cell = (s: string) => (s.split('\n')[0] ?? '').replaceAll('|', '\\|');
 
 export function summaryMarkdown(report: Report, extras: SummaryExtras = {}): string {
   const lines = [
-    `## handoff: ${report.app} ${report.releaseId} ${report.result}`,
+    `## handoff: ${report.app}${report.environment ? ` (${report.environment})` : ''} ${report.releaseId} ${report.result}`,
     '',
     `Strategy \`${report.strategy}\`, drain \`${report.drainMode}\`, ${report.startedAt} to ${report.endedAt}.`,
   ];

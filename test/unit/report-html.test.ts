@@ -104,6 +104,7 @@ function fixture() {
     exitCode: 1,
     app: 'shop',
     commit: null,
+    environment: null,
     releaseId: '20261120-100000',
     strategy: 'stop-first',
     drainMode: 'termination',

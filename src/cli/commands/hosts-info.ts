@@ -13,7 +13,11 @@ type Values = Record<string, unknown>;
 type Run = (cmd: Cmd) => Promise<string>;
 
 async function eachHost<T>(values: Values, io: Io, fn: (l: Layout, run: Run, host: string) => Promise<T>) {
-  const { config } = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
+  const { config } = await loadConfig({
+    cwd: io.cwd,
+    file: values.config as string | undefined,
+    environment: values.env as string | undefined,
+  });
   const hosts = await configuredHosts(config, io, values.hosts as string | undefined);
   const l = layout(config.app.dir);
   const out: { host: string; value: T }[] = [];

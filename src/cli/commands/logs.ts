@@ -18,7 +18,11 @@ const DEFAULT_LINES = 100;
 export async function logsCommand(values: Record<string, unknown>, io: Io): Promise<number> {
   const lines = parseLines(values.lines as string | undefined);
   const follow = Boolean(values.follow);
-  const { config } = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
+  const { config } = await loadConfig({
+    cwd: io.cwd,
+    file: values.config as string | undefined,
+    environment: values.env as string | undefined,
+  });
   const hosts = await configuredHosts(config, io, values.host as string | undefined);
   const prefix = hosts.length > 1;
   const opts = { config, io, lines, follow, prefix };

@@ -16,6 +16,8 @@ export type Planned = {
   /** Every configured host, also those --hosts leaves out (the last-healthy guard asks them all). */
   allHosts: StaticHost[];
   configWarnings: string[];
+  /** The `--env` applied, if any. */
+  environment?: string;
   /** Set when `app.source` is a commit and tracked files have changes: a real run says it too. */
   uncommitted?: string;
 };
@@ -27,7 +29,11 @@ export async function makePlan(
   opts: { offlineFallback?: boolean } = {},
 ): Promise<Planned> {
   const waitSeconds = parseSeconds('--wait-lock', values['wait-lock'] as string | undefined);
-  const loaded = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
+  const loaded = await loadConfig({
+    cwd: io.cwd,
+    file: values.config as string | undefined,
+    environment: values.env as string | undefined,
+  });
   let config = values.strategy
     ? { ...loaded.config, strategy: values.strategy as DeployConfig['strategy'] }
     : loaded.config;
@@ -38,6 +44,7 @@ export async function makePlan(
   const hosts = await resolveHosts(config, { hostsFilter: values.hosts as string | undefined, ...ports });
   const { facts, fallback } = await factsOrFallback(config, hosts, ports, Boolean(opts.offlineFallback));
   const plan = buildPlan(config, facts);
+  if (loaded.environment) plan.environment = loaded.environment;
   if (fallback) {
     plan.awsFallback = fallback;
     plan.warnings.unshift(
@@ -53,6 +60,7 @@ export async function makePlan(
     hosts,
     allHosts,
     configWarnings: loaded.warnings.map(formatIssue),
+    ...(loaded.environment ? { environment: loaded.environment } : {}),
     ...(uncommitted ? { uncommitted } : {}),
   };
 }

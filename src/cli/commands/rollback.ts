@@ -64,6 +64,7 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
         pid: process.pid,
         now: Date.now(),
         env: io.env,
+        environment: plan.environment,
       }),
       connect: (host) => connectHost(config, host, io.cwd),
       peers: allHosts,

@@ -128,6 +128,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
         pid: process.pid,
         now: clock.now(),
         env: io.env,
+        environment: plan.environment,
       }),
       connect: dryRun
         ? async (host) =>
@@ -179,6 +180,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       drainMode: config.drain.mode,
       dryRun,
       commit,
+      environment: plan.environment,
     };
     const report = redact.deep(buildReport(run, meta, memory ? memorySection(memory, budgets) : null));
     if (dryRun) output.say(renderRecorded(recorded, { verbose: Boolean(values.verbose) }));

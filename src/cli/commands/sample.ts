@@ -21,7 +21,11 @@ export async function sampleCommand(values: Record<string, unknown>, io: Io): Pr
   const duration = Number(values.duration ?? 60);
   if (!Number.isInteger(duration) || duration < 1)
     throw new UsageError(`--duration must be a whole number of seconds >= 1, got '${values.duration}'`);
-  const { config } = await loadConfig({ cwd: io.cwd, file: values.config as string | undefined });
+  const { config } = await loadConfig({
+    cwd: io.cwd,
+    file: values.config as string | undefined,
+    environment: values.env as string | undefined,
+  });
   const [host] = await configuredHosts(config, io, name);
   const exec = await connectHost(config, host!, io.cwd);
   const started = Date.now();

@@ -1,6 +1,7 @@
 // Cross-field rules the schema cannot express. Each rule is named so a test can target it and the
 // message can say which rule fired. Rules see a schema-valid config and only push issues.
 import { drainMode } from '../drain/registry.ts';
+import { swapNeedsPortsAndRegistration } from '../strategy/swap-config.ts';
 import { TRANSPORTS, transportFor } from '../transports/registry.ts';
 import type { ConfigIssue } from './issues.ts';
 import type { DeployConfig } from './schema.ts';
@@ -162,4 +163,5 @@ export const rules: Record<string, Rule> = {
   healthPollBelowTimeout,
   uniqueHosts,
   localBuildNeedsArtifact,
+  swapNeedsPortsAndRegistration,
 };

@@ -61,6 +61,19 @@ export const app = z
       .max(65535)
       .default(8080)
       .describe('Port the app (and its health check) listens on.'),
+    ports: z
+      .tuple([z.number().int().min(1).max(65535), z.number().int().min(1).max(65535)])
+      .optional()
+      .describe(
+        "strategy 'swap': the two ports the app alternates between (app.port is one of them); each deploy starts the new JVM on the other one.",
+      ),
+    portEnv: z
+      .string()
+      .regex(ENV_NAME, 'not an environment variable name')
+      .default('SERVER_PORT')
+      .describe(
+        "strategy 'swap': the environment variable the app reads its port from (Spring Boot: SERVER_PORT).",
+      ),
     health: health.prefault({}),
     start: z
       .strictObject({

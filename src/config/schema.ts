@@ -110,10 +110,10 @@ export const configSchema = z
       quietSeconds: 3,
     }),
     strategy: z
-      .enum(['stop-first', 'build-first'])
+      .enum(['stop-first', 'build-first', 'swap'])
       .default('stop-first')
       .describe(
-        "'stop-first': stop the old JVM before building (memory-safe); 'build-first': the old order.",
+        "'stop-first': stop the old JVM before building (memory-safe); 'build-first': the old order; 'swap': start the new JVM beside the old one on the other port of app.ports, move the target over, then stop the old one (one instance, no downtime, when both JVMs fit).",
       ),
     memory: z
       .strictObject({

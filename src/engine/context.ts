@@ -28,6 +28,8 @@ export type HostState = {
   drainWaited?: boolean;
   /** Load-balancer node addresses the drain saw keep connections to the app (waits.ts). */
   lbNodes?: string[];
+  /** strategy 'swap': the port the app serves on (recorded on the host; app.port before the first swap). */
+  livePort?: number;
 };
 
 export type Uploader = (exec: Executor, releaseDir: string, signal: AbortSignal) => Promise<string>;

@@ -3,6 +3,7 @@
 import { drainMode } from '../drain/registry.ts';
 import { CommandError, check } from '../executors/types.ts';
 import * as c from '../remote/commands.ts';
+import { swapSteps } from '../strategy/swap-steps.ts';
 import type { Step } from './context.ts';
 import { run } from './context.ts';
 import { waitForHealthy } from './health.ts';
@@ -123,11 +124,12 @@ export const settle: Step = {
   },
 };
 
-/** The memory-safe order, or the old one for comparison (docs/contracts.md, section 1). */
+/** The memory-safe order, the old one for comparison, or the port swap (docs/contracts.md, section 1). */
 export function stepsFor(
-  strategy: 'stop-first' | 'build-first',
+  strategy: 'stop-first' | 'build-first' | 'swap',
   buildWhere: 'host' | 'local' = 'host',
 ): Step[] {
+  if (strategy === 'swap') return swapSteps(buildWhere);
   // A local build happened before the first host: no build step, and nothing to order around it.
   if (buildWhere === 'local') return [preflight, upload, drain, wait, stop, start, health, admit, settle];
   return strategy === 'stop-first'

@@ -60,11 +60,6 @@ export const SINGLE_INSTANCE_REMEDIES = [
   'add an instance to the target group (then stop-first drains one while the other serves)',
 ];
 
-export function describeBudget(
-  host: string,
-  b: Budget,
-  i: BudgetInput,
-  strategy: 'stop-first' | 'build-first',
-): string {
-  return `${host}: predicted peak ${b.percent[strategy]} % with ${strategy} (${b.peaks[strategy]} of ${Math.round(i.totalMb)} MB, ${i.source}; build-first would be ${b.percent['build-first']} %, stop-first ${b.percent['stop-first']} %): base ${Math.round(b.baseMb)} MB + old JVM ${Math.round(i.oldJvmMb)} MB, build ${Math.round(i.buildPeakMb)} MB, new JVM ${Math.round(i.newJvmMb)} MB`;
+export function describeBudget(host: string, b: Budget, i: BudgetInput, strategy: BudgetStrategy): string {
+  return `${host}: predicted peak ${b.percent[strategy]} % with ${strategy} (${b.peaks[strategy]} of ${Math.round(i.totalMb)} MB, ${i.source}; build-first would be ${b.percent['build-first']} %, stop-first ${b.percent['stop-first']} %, swap ${b.percent.swap} %): base ${Math.round(b.baseMb)} MB + old JVM ${Math.round(i.oldJvmMb)} MB, build ${Math.round(i.buildPeakMb)} MB, new JVM ${Math.round(i.newJvmMb)} MB`;
 }

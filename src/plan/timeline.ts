@@ -23,7 +23,7 @@ export type TimelineEntry = {
 
 export type TimelineInput = {
   hosts: string[];
-  strategy: 'stop-first' | 'build-first';
+  strategy: 'stop-first' | 'build-first' | 'swap';
   buildWhere: 'host' | 'local';
   /** The drain mode's notes for the steps it shapes (src/drain/types.ts). */
   notes: { drain: string; wait: string; admit: string };
@@ -66,6 +66,8 @@ export function hostSteps(input: TimelineInput): Step[] {
     seconds: 1,
     note: '~estimate: lock, SSH, another target healthy',
   };
+  // swap: the new JVM starts beside the old one and takes the traffic before the old port drains.
+  if (input.strategy === 'swap') return [preflight, build, ...tail, ...drainAndWait];
   const buildFirst = input.strategy === 'build-first' || input.buildWhere === 'local';
   return buildFirst
     ? [preflight, build, ...drainAndWait, ...tail]

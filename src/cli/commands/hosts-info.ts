@@ -1,4 +1,5 @@
 // `deploy status`, `deploy history` and `deploy unlock`: read (or clear the lock) on each host.
+
 import { loadConfig } from '../../config/load.ts';
 import type { ReleaseCommit } from '../../engine/source.ts';
 import { EXIT } from '../../errors.ts';
@@ -6,6 +7,7 @@ import * as c from '../../remote/commands.ts';
 import { type Layout, layout } from '../../remote/layout.ts';
 import { parseLockRead, readLock, removeLock } from '../../remote/lock.ts';
 import type { Cmd } from '../../remote/shell.ts';
+import { parseLivePort, readLivePort } from '../../remote/swap.ts';
 import type { Io } from '../io.ts';
 import { configuredHosts, connectHost } from './connect.ts';
 
@@ -43,6 +45,8 @@ export async function statusCommand(values: Values, io: Io): Promise<number> {
     );
     const releases = lines.filter((x) => x.startsWith('release=')).map((x) => x.slice(8));
     const { locked, owner } = parseLockRead(await run(readLock(l)));
+    // strategy 'swap' records the port the app serves on; null before the first swap.
+    const livePort = (await run(readLivePort(l))).trim();
     // A lock whose owner file is missing (a deploy died between mkdir and write) is still a lock.
     const lock = owner ?? (locked ? { owner: '(owner unreadable)', startedAt: '?' } : undefined);
     return {
@@ -51,6 +55,7 @@ export async function statusCommand(values: Values, io: Io): Promise<number> {
       running: kv.state === 'alive',
       releases,
       lock: lock ?? null,
+      livePort: livePort ? parseLivePort(livePort, 0) || null : null,
     };
   });
   if (values.json)
@@ -60,7 +65,7 @@ export async function statusCommand(values: Values, io: Io): Promise<number> {
   else
     for (const { host, value: v } of out)
       io.stdout.write(
-        `${host}: release ${v.release ?? '(none)'}, pid ${v.pid ?? '-'} ${v.running ? 'running' : 'NOT running'}; ${v.releases.length} release(s) kept${v.lock ? `; LOCKED by ${v.lock.owner} since ${v.lock.startedAt}` : ''}\n`,
+        `${host}: release ${v.release ?? '(none)'}, pid ${v.pid ?? '-'} ${v.running ? 'running' : 'NOT running'}${v.livePort ? ` on port ${v.livePort}` : ''}; ${v.releases.length} release(s) kept${v.lock ? `; LOCKED by ${v.lock.owner} since ${v.lock.startedAt}` : ''}\n`,
       );
   return EXIT.deployed;
 }

@@ -5,7 +5,7 @@ import type { DeployConfig } from '../../config/schema.ts';
 import { UsageError } from '../../errors.ts';
 import type { Executor } from '../../executors/types.ts';
 import { analyzeMemory, type MemoryAnalysis } from '../../memory/analysis.ts';
-import { describeBudget, predictBudget, REMEDIES } from '../../memory/budget.ts';
+import { type BudgetStrategy, describeBudget, predictBudget, REMEDIES } from '../../memory/budget.ts';
 import { type SamplerRun, startSampler } from '../../memory/collect.ts';
 import * as c from '../../remote/commands.ts';
 import { layout } from '../../remote/layout.ts';
@@ -59,7 +59,7 @@ export async function finishSampling(
 /** What the budget predicted for a host, kept for the report beside what was measured. */
 export type BudgetRecord = {
   host: string;
-  strategy: 'stop-first' | 'build-first';
+  strategy: BudgetStrategy;
   predictedPercent: number;
   predictedMb: number;
   totalMb: number;
@@ -117,6 +117,7 @@ export async function checkBudget(opts: {
     newJvmMb: opts.config.memory.newJvmMb ?? (maxOf('newRssKb') || oldJvmMb),
     warnPercent: opts.config.memory.warnPercent,
     source: first.source === 'cgroup' ? 'cgroup limit' : 'MemTotal',
+    buildWhere: opts.config.app.build.where,
   };
   const budget = predictBudget(input);
   const strategy = opts.config.strategy;

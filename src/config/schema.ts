@@ -5,6 +5,7 @@ import { drainSchema } from '../drain/registry.ts';
 import { TRANSPORT_NAMES } from '../transports/registry.ts';
 import { app } from './schema-app.ts';
 import { positiveSeconds, threshold } from './schema-helpers.ts';
+import { rollout } from './schema-rollout.ts';
 import { jump, sshConfigFile } from './schema-ssh.ts';
 
 // One name per transport in the registry (src/transports/registry.ts).
@@ -109,6 +110,7 @@ export const configSchema = z
       marginSeconds: 2,
       quietSeconds: 3,
     }),
+    rollout,
     strategy: z
       .enum(['stop-first', 'build-first', 'swap'])
       .default('stop-first')

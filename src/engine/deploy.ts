@@ -1,6 +1,6 @@
 // The rolling deploy: connect, lock every host, prepare them (marks, sampler, budget: only under
-// our lock), then one host at a time; stop at the first host that does not deploy (it has been
-// restored), release the locks, close every connection, and report.
+// our lock), then host by host or in batches (fleet.ts); stop at the first host that does not
+// deploy (it has been restored), release the locks, close every connection, and report.
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
 import { EXIT } from '../errors.ts';
 import type { Executor } from '../executors/types.ts';
@@ -12,6 +12,7 @@ import type { LockOwner } from '../remote/lock.ts';
 import type { Clock } from './clock.ts';
 import type { HostCtx, Step, Uploader } from './context.ts';
 import type { DeployResult, EmitFn } from './events.ts';
+import { fleetFor, gated, heldBack, refuseImpossibleFloor, runBatches } from './fleet.ts';
 import { type HostOutcome, runHost } from './host.ts';
 import { acquireLocks, releaseLocks } from './locks.ts';
 import type { ReleaseCommit } from './source.ts';
@@ -63,6 +64,7 @@ export type DeployRun = {
 };
 
 export async function deploy(deps: DeployDeps): Promise<DeployRun> {
+  refuseImpossibleFloor(deps);
   const { config, emit, clock } = deps;
   const startedAt = new Date(clock.now()).toISOString();
   const l = layout(config.app.dir);
@@ -90,26 +92,15 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
     try {
       for (const host of deps.hosts) await deps.prepare?.(host, execs.get(host.name)!);
       await connectPeers(deps, execs, peerExecs);
-      for (const [index, host] of deps.hosts.entries()) {
-        if (deps.signal.aborted) break;
-        const exec = execs.get(host.name)!;
-        emit({ kind: 'host:start', host: host.name, index, total: deps.hosts.length });
-        const ctx = hostContext(deps, host, exec, new Map([...execs, ...peerExecs]));
-        const body = () => runHost(ctx, deps.steps ?? stepsFor(config.strategy, config.app.build.where));
-        const outcome = deps.around ? await deps.around(host, exec, body) : await body();
-        reports.push({
-          name: host.name,
-          release: { from: ctx.state.previousRelease ?? null, to: deps.releaseId },
-          result: outcome.result,
-          outcome,
-        });
-        emit({ kind: 'host:end', host: host.name, result: outcome.result });
-        // Bookkeeping is best effort: a lost connection must not hide the host's real outcome.
-        await bestEffort(emit, host.name, () =>
-          recordHost(deps, exec, ctx.state.previousRelease, outcome.result),
-        );
-        if (outcome.result !== 'deployed') break;
-      }
+      const all = new Map([...execs, ...peerExecs]);
+      const steps = deps.steps ?? stepsFor(config.strategy, config.app.build.where);
+      const { batchSize, gate } = fleetFor(deps, all);
+      const d = gate ? { ...deps, emit: gate.watch(emit) } : deps;
+      reports.push(
+        ...(await runBatches(deps.hosts, batchSize, deps.signal, gate, (host, index) =>
+          deployHost(d, host, index, all, gate ? gated(steps, gate) : steps),
+        )),
+      );
     } finally {
       await bestEffort(emit, undefined, () => releaseLocks(execs, l, deps.owner.token));
     }
@@ -117,7 +108,8 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
     const all = [...execs.values(), ...peerExecs.values()];
     await Promise.all(all.map((e) => e.close().catch(() => undefined)));
   }
-  for (const host of deps.hosts.slice(reports.length))
+  const reported = new Set(reports.map((r) => r.name));
+  for (const host of deps.hosts.filter((h) => !reported.has(h.name)))
     reports.push({
       name: host.name,
       release: { from: null, to: deps.releaseId },
@@ -136,6 +128,32 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
         .join(', ')} not deployed; the others run the new release`,
     };
   return run;
+}
+
+/** One host through its steps, its report, and its line in the host's history (best effort). */
+async function deployHost(
+  deps: DeployDeps,
+  host: StaticHost,
+  index: number,
+  execs: Map<string, Executor>,
+  steps: Step[],
+): Promise<HostReport> {
+  const { emit } = deps;
+  const exec = execs.get(host.name)!;
+  emit({ kind: 'host:start', host: host.name, index, total: deps.hosts.length });
+  const ctx = hostContext(deps, host, exec, execs);
+  const body = () => runHost(ctx, steps);
+  const outcome = deps.around ? await deps.around(host, exec, body) : await body();
+  const report = {
+    name: host.name,
+    release: { from: ctx.state.previousRelease ?? null, to: deps.releaseId },
+    result: heldBack(outcome) ? 'skipped' : outcome.result,
+    outcome,
+  };
+  emit({ kind: 'host:end', host: host.name, result: report.result as HostOutcome['result'] });
+  // Bookkeeping is best effort: a lost connection must not hide the host's real outcome.
+  await bestEffort(emit, host.name, () => recordHost(deps, exec, ctx.state.previousRelease, outcome.result));
+  return report;
 }
 
 // Hosts left out by --hosts, for the last-healthy guard only. One that cannot be reached is not

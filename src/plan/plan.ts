@@ -3,6 +3,7 @@
 import type { DeployConfig } from '../config/schema.ts';
 import { type DrainModeName, drainMode } from '../drain/registry.ts';
 import { type HealthCheck, recommendedWait, type UnhealthyWindow, type Window } from './drain.ts';
+import { type PlanRollout, planRollout } from './rollout.ts';
 import { buildTimeline, type TimelineEntry } from './timeline.ts';
 
 export const PLAN_VERSION = 1;
@@ -63,6 +64,8 @@ export type Plan = {
   };
   timeline: TimelineEntry[];
   totalSeconds: number;
+  /** Batches and the healthy floor (src/plan/rollout.ts). */
+  rollout: PlanRollout;
   warnings: string[];
 };
 
@@ -84,7 +87,7 @@ export function buildPlan(config: DeployConfig, facts: Facts): Plan {
     buildSeconds: config.app.build.estimateSeconds,
     bootSeconds: config.app.start.bootSeconds,
   });
-  const last = timeline.at(-1);
+  const { rollout, timeline: batched } = planRollout(config, facts.hosts, timeline);
   const plan: Plan = {
     version: PLAN_VERSION,
     app: config.app.name,
@@ -118,8 +121,9 @@ export function buildPlan(config: DeployConfig, facts: Facts): Plan {
         readmitLatest: w.readmit.formula.latest,
       },
     },
-    timeline,
-    totalSeconds: last ? Math.round((last.atSeconds + last.durationSeconds) * 10) / 10 : 0,
+    timeline: batched,
+    totalSeconds: rollout.totalSeconds,
+    rollout,
     warnings: [],
   };
   const sleep = 'compareWithSleepSeconds' in drain ? drain.compareWithSleepSeconds : undefined;

@@ -50,6 +50,7 @@ export function renderPlanText(plan: Plan): string {
     '',
     'Timeline (~ marks estimates; stop is the grace bound)',
     ...timelineTable(plan),
+    ...rolloutLines(plan),
     `  total ~${n(plan.totalSeconds)} s`,
   );
   if (plan.warnings.length > 0) lines.push('', 'Warnings', ...plan.warnings.map((w) => `  ! ${w}`));
@@ -69,4 +70,16 @@ function timelineTable(plan: Plan): string[] {
   const fmt = (r: string[]) =>
     `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`;
   return [fmt(header), ...rows.map(fmt)];
+}
+
+/** Batches side by side: only when the rollout is more than one host at a time or keeps a floor. */
+function rolloutLines(plan: Plan): string[] {
+  const r = plan.rollout;
+  if (r.batchSize === 1 && r.minHealthy <= 1) return [];
+  const serial = n(r.perHostSeconds * plan.hosts.length);
+  return [
+    `  batches of ${r.batchSize}, side by side: ${r.batches.map((b) => b.join(' ')).join(' | ')}`,
+    `  at least ${r.minHealthy} targets stay healthy (checked before every drain); on failure: ${r.onFailure}`,
+    `  ~${n(r.perHostSeconds)} s per host, ${r.batches.length} batches (one at a time: ~${serial} s)`,
+  ];
 }

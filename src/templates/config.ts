@@ -64,6 +64,11 @@ export default defineConfig({
     // compareWithSleepSeconds: 25, // show the computed wait next to a fixed sleep
   },
 
+  // How many hosts at once, and how many targets must stay healthy (asked of the load balancer
+  // before every drain; a host waits rather than break it). A larger fleet: { batchSize: '25%',
+  // minHealthy: '75%' }. The first failure stops new drains; the failed hosts are restored.
+  rollout: { batchSize: 1, minHealthy: 1, onFailure: 'stop', floorWaitSeconds: 600 },
+
   // 'stop-first' stops the old JVM before the build: the two never share the host's memory.
   strategy: 'stop-first',
 

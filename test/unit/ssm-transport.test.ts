@@ -2,9 +2,11 @@
 // agent running here as a process of its own (no host namespaces: test/sandbox/ssm-*.test.ts has
 // those). Commands really run; nothing is mocked.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SsmEndpoint, startSsmEndpoint } from '../../scripts/sandbox/ssm/server.ts';
 import { Pacer } from '../../src/executors/pacer.ts';
@@ -71,15 +73,29 @@ describe('ssm transport (real SDK, local endpoint, a real agent)', () => {
     const script = 'i=0; while [ $i -lt 3000 ]; do printf "line %05d é漢\\n" $i; i=$((i+1)); done';
     const expected = execFileSync('sh', ['-c', script], { encoding: 'utf8' });
     expect(Buffer.byteLength(expected)).toBeGreaterThan(3 * PAGE_BYTES);
-    const files = () => (fs.existsSync(OUTPUT_DIR) ? fs.readdirSync(OUTPUT_DIR).sort() : []);
-    const before = files();
-    const r = await new SsmExecutor(target()).run(sh(script));
+    // OUTPUT_DIR is the machine's, shared with every other run here: look for this run's files only.
+    const r = await new SsmExecutor(target()).run(sh(`${script}; echo "$HANDOFF_SSM_RUN" >&2`));
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(expected);
-    expect(files()).toEqual(before); // the last page removed the files
+    const runId = r.stderr.trim();
+    expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+    const left = fs.existsSync(OUTPUT_DIR)
+      ? fs.readdirSync(OUTPUT_DIR).filter((f) => f.startsWith(runId))
+      : [];
+    expect(left).toEqual([]); // the last page removed the files
   }, 60_000);
 
   it('rides out throttling: four hosts at once on a 4/s bucket, every command answered, the pacer slowed', async () => {
+    // Empty the polling bucket first, so the four callers meet it empty however slow this machine is.
+    const client = target().client;
+    const drained = await Promise.allSettled(
+      Array.from({ length: 12 }, () =>
+        client.send(new GetCommandInvocationCommand({ CommandId: randomUUID(), InstanceId: INSTANCE })),
+      ),
+    );
+    expect(
+      drained.some((d) => d.status === 'rejected' && (d.reason as Error).name === 'ThrottlingException'),
+    ).toBe(true);
     const pacer = new Pacer();
     const runs = await Promise.all(
       [1, 2, 3, 4].map((n) => new SsmExecutor(target({ name: `h${n}`, pacer })).run(sh(`echo ${n}`))),

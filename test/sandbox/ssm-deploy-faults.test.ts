@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
-import { type SsmSandbox, startSsmSandbox } from '../../scripts/sandbox/ssm/sandbox.ts';
-import type { SandboxState } from '../../scripts/sandbox/state.ts';
 import {
   brokenSource,
   hostView,
@@ -10,22 +8,11 @@ import {
   underLoad,
   waitForEvent,
 } from '../helpers/deploy-sandbox.ts';
-import { sandboxDescribe, sandboxForSuite } from './_env.ts';
-import { AWS_ENV, ssmConfig } from './_ssm.ts';
+import { sandboxDescribe } from './_env.ts';
+import { AWS_ENV, ssmSuite } from './_ssm.ts';
 
 sandboxDescribe('deploy run over Systems Manager: failures', () => {
-  const sandbox = sandboxForSuite({ hosts: 2 });
-  let state: SandboxState;
-  let ssm: SsmSandbox;
-  beforeAll(async () => {
-    state = sandbox();
-    ssm = await startSsmSandbox(state);
-  }, 60_000);
-  afterAll(async () => {
-    await ssm?.stop();
-  });
-
-  const config = (source?: string) => ssmConfig(state, ssm, source);
+  const { state, config } = ssmSuite();
 
   it('a failed build rolls back over Systems Manager: exit 1, the old release serving, 0 failed', async () => {
     const dir = config(brokenSource());
@@ -36,7 +23,7 @@ sandboxDescribe('deploy run over Systems Manager: failures', () => {
     expect(failed).toBe(0);
     const report = readReport(dir);
     const h1 = report.hosts[0]!;
-    const view = await hostView(state.hosts[0]!.ip);
+    const view = await hostView(state().hosts[0]!.ip);
     expect(view.current).toBe(h1.release.from);
     expect(view.health).toBe('200');
   }, 300_000);
@@ -52,11 +39,11 @@ sandboxDescribe('deploy run over Systems Manager: failures', () => {
     });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(1);
     expect(failed).toBe(0);
-    const view = await hostView(state.hosts[0]!.ip);
+    const view = await hostView(state().hosts[0]!.ip);
     expect(view.current).toBe(readReport(dir).hosts[0]!.release.from);
     expect(view.health).toBe('200');
     // FakeGradle's JVM is the build: nothing of it is left on the host.
-    const left = await sshRun(state.hosts[0]!.ip, "pgrep -f '[F]akeGradle' || true");
+    const left = await sshRun(state().hosts[0]!.ip, "pgrep -f '[F]akeGradle' || true");
     expect(left.stdout.trim()).toBe('');
   }, 300_000);
 });

@@ -3,30 +3,17 @@
 // its known_hosts does not exist), the source sent in pieces through `run`, the memory sampler read
 // back from a file on the host. 0 failed requests. Faults: ssm-deploy-faults.test.ts.
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type SsmSandbox, startSsmSandbox } from '../../scripts/sandbox/ssm/sandbox.ts';
-import type { SandboxState } from '../../scripts/sandbox/state.ts';
+import { expect, it } from 'vitest';
 import { hostView, readReport, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
-import { sandboxDescribe, sandboxForSuite } from './_env.ts';
-import { AWS_ENV, ssmConfig } from './_ssm.ts';
+import { sandboxDescribe } from './_env.ts';
+import { AWS_ENV, ssmSuite } from './_ssm.ts';
 
 sandboxDescribe('deploy run over Systems Manager (transport ssm)', () => {
-  const sandbox = sandboxForSuite({ hosts: 2 });
-  let state: SandboxState;
-  let ssm: SsmSandbox;
-  beforeAll(async () => {
-    state = sandbox();
-    ssm = await startSsmSandbox(state);
-  }, 60_000);
-  afterAll(async () => {
-    await ssm?.stop();
-  });
-
-  const config = (source?: string) => ssmConfig(state, ssm, source);
+  const { state, ssm, config } = ssmSuite();
 
   it('a two-host deploy under load: 0 failed, both hosts on the new release, the memory series complete', async () => {
     const dir = config();
-    const before = ssm.endpoint.model.invocations.size;
+    const before = ssm().endpoint.model.invocations.size;
     const {
       value: run,
       failed,
@@ -41,11 +28,11 @@ sandboxDescribe('deploy run over Systems Manager (transport ssm)', () => {
     expect(report.memory?.missedSamples).toBe(0);
     expect(report.memory?.overlapSeconds).toBe(0);
     for (const [i, h] of report.hosts.entries()) {
-      const view = await hostView(state.hosts[i]!.ip);
+      const view = await hostView(state().hosts[i]!.ip);
       expect(view.current).toBe(h.release.to);
       expect(view.health).toBe('200');
     }
-    const sent = ssm.endpoint.model.invocations.size - before;
+    const sent = ssm().endpoint.model.invocations.size - before;
     console.log(
       `[ssm-deploy] ${sent} Run Commands, ${total} requests, ${failed} failed, ${run.stdout
         .split('\n')

@@ -2,15 +2,14 @@
 // handoff's `deploy run` (host build or a locally built artifact) and the field write-up's script
 // (POST /termination, a fixed sleep, build beside the old JVM, kill, start, poll /health).
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { APP_SOURCE_DIR } from '../../scripts/sandbox/app.ts';
 import { startLoad } from '../../scripts/sandbox/load.ts';
 import { sshArgs } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
-import { tempDir } from '../../test/helpers/config.ts';
-import { sandboxConfig, startCli } from '../../test/helpers/deploy-sandbox.ts';
+import { appSourceCopy, sandboxConfig, startCli } from '../../test/helpers/deploy-sandbox.ts';
 
 const execFileP = promisify(execFile);
 export const BUILD = 'BUILD_SECONDS=3 BUILD_MB=400 sh build.sh';
@@ -76,21 +75,13 @@ export function hostFigures(report: Report) {
   });
 }
 
-/** A copy of the app's sources, so a local build never writes into the repository's sandbox/app. */
-function appCopy(): string {
-  const dir = join(tempDir(), 'app');
-  mkdirSync(dir, { recursive: true });
-  cpSync(APP_SOURCE_DIR, dir, { recursive: true, filter: (p) => !/\/build(\/|$)/.test(p) });
-  return dir;
-}
-
 export async function handoffRun(state: SandboxState, where: 'host' | 'local') {
   const { dir } = sandboxConfig(state, {
     app: {
       build: { command: BUILD, artifact: 'build/app.jar', estimateSeconds: 6, where },
       start: { command: START, env: { HEAP_MB: '200' }, bootSeconds: 3 },
     },
-    ...(where === 'local' ? { source: appCopy() } : {}),
+    ...(where === 'local' ? { source: appSourceCopy() } : {}),
   });
   const plan = JSON.parse((await startCli(['plan', '--json'], dir).done).stdout) as {
     drain: { waitSeconds: number; readmitAfterSeconds: number; unhealthyAfterSeconds: { latest: number } };

@@ -16,6 +16,28 @@ export const INITIAL_START = 'java -Xms64m -Xmx320m -jar build/app.jar';
 export const INITIAL_RELEASE = 'initial';
 
 /**
+ * A small app for many hosts on one machine (`up --heap-mb N`, the fleet tests): it holds N MB, with
+ * -Xmx N + 48 MB, the serial collector and the C1 compiler only, so a dozen JVMs share one machine
+ * and boot on little CPU. The orchestration is the same; only the memory figures are not a real
+ * app's. Also what a deploy's `app.start` should say to keep the hosts small.
+ */
+export function smallApp(heapMb: number): { command: string; env: { HEAP_MB: string } } {
+  if (!Number.isInteger(heapMb) || heapMb < 1 || heapMb > 600)
+    throw new RangeError(`--heap-mb must be a whole number of MB from 1 to 600, got ${heapMb}`);
+  return {
+    command: `java -Xms16m -Xmx${heapMb + 48}m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -jar build/app.jar`,
+    env: { HEAP_MB: String(heapMb) },
+  };
+}
+
+/** How `up` starts the first app: the usual ~300 MB one, or with `heapMb` the small one. */
+export function initialStart(heapMb?: number): string {
+  if (heapMb === undefined) return INITIAL_START;
+  const app = smallApp(heapMb);
+  return `env HEAP_MB=${app.env.HEAP_MB} ${app.command}`;
+}
+
+/**
  * sshd needs its privilege-separation directory, and the mount namespaces need /srv/handoff to bind
  * over. Both are created only when missing, and recorded so `down` removes only what `up` made.
  */
@@ -63,14 +85,14 @@ export async function verifyHost(h: HostSpec): Promise<void> {
  * Installs the release and starts the app over SSH like a hand-written script: setsid, output to a
  * log, no PID file (a deploy has to find it by its listening port, as it would in the field).
  */
-export async function startInitialApp(h: HostSpec, releaseTemplate: string): Promise<void> {
+export async function startInitialApp(h: HostSpec, releaseTemplate: string, heapMb?: number): Promise<void> {
   const rel = path.join(h.srvDir, 'releases', INITIAL_RELEASE);
   fs.cpSync(releaseTemplate, rel, { recursive: true });
   const remote = `${APP_DIR_ON_HOST}/releases/${INITIAL_RELEASE}`;
   await sshRun(
     h.ip,
     `set -e; ln -sfn ${remote} ${APP_DIR_ON_HOST}/current; cd ${APP_DIR_ON_HOST}/current; ` +
-      `PORT=${APP_PORT} setsid ${INITIAL_START} >> ${APP_DIR_ON_HOST}/app.log 2>&1 < /dev/null &`,
+      `PORT=${APP_PORT} setsid ${initialStart(heapMb)} >> ${APP_DIR_ON_HOST}/app.log 2>&1 < /dev/null &`,
   );
 }
 
@@ -116,14 +138,14 @@ export async function removeHost(host: HostState): Promise<void> {
  * Puts a host back to "app running and healthy" after a test flipped or stopped it: SIGTERM whatever
  * listens on the app port, then start the current release the way the initial app was started.
  */
-export async function restartApp(h: HostSpec, host: HostState): Promise<void> {
+export async function restartApp(h: HostSpec, host: HostState, heapMb?: number): Promise<void> {
   await sshRun(
     h.ip,
     `pid=$(ss -Hltnp 'sport = :${APP_PORT}' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -1); ` +
       `if [ -n "$pid" ]; then kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; fi; ` +
       // A simple command after `&`, so no subshell holds the SSH channel open.
       `cd ${APP_DIR_ON_HOST}/current || exit 1; ` +
-      `PORT=${APP_PORT} setsid ${INITIAL_START} >> ${APP_DIR_ON_HOST}/app.log 2>&1 < /dev/null &`,
+      `PORT=${APP_PORT} setsid ${initialStart(heapMb)} >> ${APP_DIR_ON_HOST}/app.log 2>&1 < /dev/null &`,
     { timeoutMs: 60_000 },
   );
   host.app = procOf(await waitForApp(h, host.cgroup ?? '', 60_000));

@@ -31,6 +31,8 @@ export type SandboxState = {
   alb?: { nodes: AlbNodeState[]; propagation: Propagation; events: string };
   /** The jump host the bastion test adds (scripts/sandbox/bastion.ts). */
   bastion?: BastionState;
+  /** `up --heap-mb`: the small app every host started with (hosts.ts `smallApp`). */
+  heapMb?: number;
   ready?: boolean;
 };
 

@@ -1,5 +1,6 @@
 // `npm run sandbox:up -- [--hosts N] [--interval S] [--timeout S] [--unhealthy N] [--healthy N]
-//  [--deregistration-delay S] [--lb haproxy|alb] [--nodes N] [--propagation MIN-MAX] [--seed N]`:
+//  [--deregistration-delay S] [--lb haproxy|alb] [--nodes N] [--propagation MIN-MAX] [--seed N]
+//  [--heap-mb N]`:
 // builds the sandbox (docs/sandbox.md). Idempotent: a running sandbox is left as it is; a half-made
 // one is torn down first. The load balancer and the ELBv2 endpoint: up-lb.ts.
 import fs from 'node:fs';
@@ -19,7 +20,14 @@ import {
   SANDBOX_DIR,
 } from './contract.ts';
 import { sandboxDown } from './down.ts';
-import { createHost, ensureSystemDirs, startInitialApp, verifyHost, waitForApp } from './hosts.ts';
+import {
+  createHost,
+  ensureSystemDirs,
+  initialStart,
+  startInitialApp,
+  verifyHost,
+  waitForApp,
+} from './hosts.ts';
 import { acquireLock } from './lock.ts';
 import { createBridge, linkExists, netnsList } from './net.ts';
 import { requireMachine } from './preflight.ts';
@@ -33,6 +41,8 @@ export type UpOptions = LbOptions & {
   hosts?: number;
   healthCheck?: Partial<HealthCheckSettings>;
   deregistrationDelaySeconds?: number;
+  /** The first app's held heap in MB (hosts.ts `smallApp`): many hosts on one machine. Default: ~300 MB RSS. */
+  heapMb?: number;
 };
 
 const log = (msg: string) => console.error(`[sandbox:up] ${msg}`);
@@ -90,6 +100,7 @@ async function up(opts: UpOptions): Promise<SandboxState> {
   const count = opts.hosts ?? 2;
   if (!Number.isInteger(count) || count < 1)
     throw new RangeError(`--hosts must be a positive integer, got ${count}`);
+  if (opts.heapMb !== undefined) initialStart(opts.heapMb); // refused before anything is made
   const specs = Array.from({ length: count }, (_, i) => hostSpec(i + 1));
   await refuseForeignLeftovers(specs.map((h) => h.netns));
   const cgroup = detectCgroup();
@@ -102,6 +113,7 @@ async function up(opts: UpOptions): Promise<SandboxState> {
     cgroup,
     createdDirs: [],
     hosts: [],
+    ...(opts.heapMb !== undefined ? { heapMb: opts.heapMb } : {}),
   };
   const save = () => writeState(state);
   save();
@@ -126,7 +138,7 @@ async function up(opts: UpOptions): Promise<SandboxState> {
     writeKnownHosts(keys);
     await Promise.all(specs.map((h) => verifyHost(h)));
     log('starting the initial app on every host (by hand, over SSH)');
-    await Promise.all(specs.map((h) => startInitialApp(h, template)));
+    await Promise.all(specs.map((h) => startInitialApp(h, template, opts.heapMb)));
     const pids = await Promise.all(state.hosts.map((h) => waitForApp(h, h.cgroup ?? '', 60_000)));
     state.hosts.forEach((host, i) => {
       host.app = procOf(pids[i] ?? 0);
@@ -181,6 +193,7 @@ if (import.meta.main) {
       nodes: { type: 'string' },
       propagation: { type: 'string' },
       seed: { type: 'string' },
+      'heap-mb': { type: 'string' },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -208,6 +221,7 @@ if (import.meta.main) {
       healthCheck: hc,
       deregistrationDelaySeconds: Number(values['deregistration-delay']),
       keepOnFailure: values['keep-on-failure'],
+      ...(values['heap-mb'] ? { heapMb: Number(values['heap-mb']) } : {}),
     });
     console.log(summary(state));
   } catch (e) {

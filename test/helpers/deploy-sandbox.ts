@@ -57,14 +57,17 @@ export function sandboxConfig(state: SandboxState, o: Overrides = {}): { dir: st
   return { dir, file };
 }
 
-/** A copy of the app's sources that fails to build (FakeGradle refuses when BREAK_BUILD exists). */
-export function brokenSource(): string {
+/** A copy of the app's sources without its build output, to change or to build without touching sandbox/app. */
+export function appSourceCopy(): string {
   const dir = join(tempDir(), 'app');
   mkdirSync(dir, { recursive: true });
-  cpSync(APP_SOURCE_DIR, dir, {
-    recursive: true,
-    filter: (p) => !p.includes('/build/') && !p.endsWith('/build'),
-  });
+  cpSync(APP_SOURCE_DIR, dir, { recursive: true, filter: (p) => !/\/build(\/|$)/.test(p) });
+  return dir;
+}
+
+/** A copy of the app's sources that fails to build (FakeGradle refuses when BREAK_BUILD exists). */
+export function brokenSource(): string {
+  const dir = appSourceCopy();
   writeFileSync(join(dir, 'BREAK_BUILD'), 'on purpose\n');
   return dir;
 }

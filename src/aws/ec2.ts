@@ -40,9 +40,24 @@ export class Ec2Inventory {
         'ec2:DescribeInstances',
         undefined,
       );
+    const running = await this.running(entries);
+    const wanted = entries.map(([k, v]) => `${k}=${v}`).join(', ');
+    if (running.length === 0)
+      throw new AwsUsageError(
+        `no running EC2 instance carries the tags ${wanted}${await this.where()}: check hosts.discover.tags ` +
+          '(keys and values are case-sensitive) and the region',
+        'NoInstances',
+        'ec2:DescribeInstances',
+        undefined,
+      );
+    return toHosts(running, opts);
+  }
+
+  /** Every running instance carrying the tags, page after page. */
+  private async running(tags: Array<[string, string]>): Promise<Instance[]> {
     const filters = [
       { Name: 'instance-state-name', Values: ['running'] },
-      ...entries.map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
+      ...tags.map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
     ];
     const instances: Instance[] = [];
     let token: string | undefined;
@@ -55,48 +70,9 @@ export class Ec2Inventory {
       for (const r of page.Reservations ?? []) instances.push(...(r.Instances ?? []));
       token = page.NextToken;
     } while (token);
-
     // The filter already asks for running instances; checking again keeps a stopping or
     // recently terminated one (EC2 may still list it) out of a deploy.
-    const running = instances.filter((i) => i.State?.Name === 'running' && i.InstanceId);
-    const wanted = entries.map(([k, v]) => `${k}=${v}`).join(', ');
-    if (running.length === 0)
-      throw new AwsUsageError(
-        `no running EC2 instance carries the tags ${wanted}${await this.where()}: check hosts.discover.tags ` +
-          '(keys and values are case-sensitive) and the region',
-        'NoInstances',
-        'ec2:DescribeInstances',
-        undefined,
-      );
-    const tagName = (i: Instance) => i.Tags?.find((t) => t.Key === 'Name')?.Value?.trim() || undefined;
-    const counts = new Map<string, number>();
-    for (const i of running) {
-      const n = tagName(i);
-      if (n) counts.set(n, (counts.get(n) ?? 0) + 1);
-    }
-    const hosts = running.map((i): StaticHost => {
-      const id = i.InstanceId!;
-      const n = tagName(i);
-      const address = opts.address === 'public' ? i.PublicIpAddress : i.PrivateIpAddress;
-      if (!address)
-        throw new AwsUsageError(
-          `instance ${id}${n ? ` (${n})` : ''} has no ${opts.address} IP address: set hosts.discover.address to ` +
-            `'${opts.address === 'public' ? 'private' : 'public'}', or run the tool where that address is reachable`,
-          'NoAddress',
-          'ec2:DescribeInstances',
-          undefined,
-        );
-      return {
-        // Two instances with the same Name tag stay distinguishable in output and --hosts.
-        name: n ? ((counts.get(n) ?? 0) > 1 ? `${n}-${id}` : n) : id,
-        host: address,
-        port: 22,
-        user: opts.user,
-        instanceId: id,
-        ...(opts.privateKeyPath ? { privateKeyPath: opts.privateKeyPath } : {}),
-      };
-    });
-    return hosts.sort((a, b) => a.name.localeCompare(b.name) || a.instanceId!.localeCompare(b.instanceId!));
+    return instances.filter((i) => i.State?.Name === 'running' && i.InstanceId);
   }
 
   /** MemoryInfo.SizeInMiB of an instance type (e.g. t3.small -> 2048). */
@@ -125,4 +101,38 @@ export class Ec2Inventory {
       this.client.config.region(),
     );
   }
+}
+
+const tagName = (i: Instance) => i.Tags?.find((t) => t.Key === 'Name')?.Value?.trim() || undefined;
+
+/** Instances as hosts, in a stable order (by name, then id); an instance without the address is refused. */
+function toHosts(running: Instance[], opts: DiscoverOptions): StaticHost[] {
+  const counts = new Map<string, number>();
+  for (const i of running) {
+    const n = tagName(i);
+    if (n) counts.set(n, (counts.get(n) ?? 0) + 1);
+  }
+  const hosts = running.map((i): StaticHost => {
+    const id = i.InstanceId!;
+    const n = tagName(i);
+    const address = opts.address === 'public' ? i.PublicIpAddress : i.PrivateIpAddress;
+    if (!address)
+      throw new AwsUsageError(
+        `instance ${id}${n ? ` (${n})` : ''} has no ${opts.address} IP address: set hosts.discover.address to ` +
+          `'${opts.address === 'public' ? 'private' : 'public'}', or run the tool where that address is reachable`,
+        'NoAddress',
+        'ec2:DescribeInstances',
+        undefined,
+      );
+    return {
+      // Two instances with the same Name tag stay distinguishable in output and --hosts.
+      name: n ? ((counts.get(n) ?? 0) > 1 ? `${n}-${id}` : n) : id,
+      host: address,
+      port: 22,
+      user: opts.user,
+      instanceId: id,
+      ...(opts.privateKeyPath ? { privateKeyPath: opts.privateKeyPath } : {}),
+    };
+  });
+  return hosts.sort((a, b) => a.name.localeCompare(b.name) || a.instanceId!.localeCompare(b.instanceId!));
 }

@@ -32,8 +32,6 @@ type RawIssue = z.core.$ZodIssue;
 function convert(issue: RawIssue, prefix: PropertyKey[], input: unknown, schema: z.ZodType): ConfigIssue[] {
   const full = [...prefix, ...issue.path];
   const path = formatPath(full);
-  // Env values and the git URL may be secrets: say what is wrong with them, never what they are.
-  const valueAt = (p: readonly PropertyKey[]) => (secretPath(p) ? concealed(at(input, p)) : at(input, p));
   switch (issue.code) {
     case 'invalid_key':
       return [
@@ -51,52 +49,73 @@ function convert(issue: RawIssue, prefix: PropertyKey[], input: unknown, schema:
         hint: suggest(key, known),
       }));
     }
-    case 'invalid_union': {
-      if (issue.errors.length === 0) return [{ path, message: issue.message }];
-      // The branch that got furthest into the input is the one the user meant.
-      const best =
-        [...issue.errors].sort(
-          (a, b) => misfit(a, full, input) - misfit(b, full, input) || depth(b) - depth(a),
-        )[0] ?? [];
-      if (depth(best) === 0)
-        return [
-          {
-            path,
-            message: `${describeValue(at(input, full))} is not allowed here`,
-            hint: 'see the configuration reference in the README for the accepted shapes',
-          },
-        ];
-      return best.flatMap((inner) => convert(inner, full, input, schema));
-    }
+    case 'invalid_union':
+      return convertUnion(issue, full, input, schema);
     case 'invalid_type':
-      return [
-        {
-          path,
-          message:
-            at(input, full) === undefined
-              ? `required, expected ${issue.expected}`
-              : `expected ${issue.expected}, got ${describeValue(valueAt(full))}`,
-        },
-      ];
     case 'invalid_value':
-      return [
-        {
-          path,
-          message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
-          hint: `got ${describeValue(valueAt(full))}`,
-        },
-      ];
     case 'too_small':
     case 'too_big':
-      return [
-        {
-          path,
-          message: issue.message.replace(/^Too (small|big): expected \w+ to (have|be) /, 'must be '),
-          hint: `got ${describeValue(valueAt(full), true)}`,
-        },
-      ];
+      return [{ path, ...badValue(issue, full, input) }];
     default:
       return [{ path, message: issue.message }];
+  }
+}
+
+/** A union none of whose branches matched: the issues of the branch the user meant. */
+function convertUnion(
+  issue: z.core.$ZodIssueInvalidUnion,
+  full: PropertyKey[],
+  input: unknown,
+  schema: z.ZodType,
+): ConfigIssue[] {
+  const path = formatPath(full);
+  if (issue.errors.length === 0) return [{ path, message: issue.message }];
+  // The branch that got furthest into the input is the one the user meant.
+  const best =
+    [...issue.errors].sort(
+      (a, b) => misfit(a, full, input) - misfit(b, full, input) || depth(b) - depth(a),
+    )[0] ?? [];
+  if (depth(best) === 0)
+    return [
+      {
+        path,
+        message: `${describeValue(at(input, full))} is not allowed here`,
+        hint: 'see the configuration reference in the README for the accepted shapes',
+      },
+    ];
+  return best.flatMap((inner) => convert(inner, full, input, schema));
+}
+
+/** A value of the wrong type, outside its choices or its bounds: what was expected, and what came. */
+function badValue(
+  issue:
+    | z.core.$ZodIssueInvalidType
+    | z.core.$ZodIssueInvalidValue
+    | z.core.$ZodIssueTooSmall
+    | z.core.$ZodIssueTooBig,
+  full: PropertyKey[],
+  input: unknown,
+): Omit<ConfigIssue, 'path'> {
+  // Env values and the git URL may be secrets: say what is wrong with them, never what they are.
+  const value = secretPath(full) ? concealed(at(input, full)) : at(input, full);
+  switch (issue.code) {
+    case 'invalid_type':
+      return {
+        message:
+          at(input, full) === undefined
+            ? `required, expected ${issue.expected}`
+            : `expected ${issue.expected}, got ${describeValue(value)}`,
+      };
+    case 'invalid_value':
+      return {
+        message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        hint: `got ${describeValue(value)}`,
+      };
+    default:
+      return {
+        message: issue.message.replace(/^Too (small|big): expected \w+ to (have|be) /, 'must be '),
+        hint: `got ${describeValue(value, true)}`,
+      };
   }
 }
 

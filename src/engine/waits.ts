@@ -85,23 +85,32 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
   ctx.state.lbNodes = view.nodes();
   ctx.state.drainEndedBy = end;
   ctx.state.drainWaited = true;
-  const seconds = Math.round((ctx.clock.now() - t0) / 100) / 10;
-  const last = view.lastRequestAt();
+  return drainOutcome(ctx, rule, { end, seen, view, t0, last: result.last });
+}
+
+/** How the drain ended, in words, with the warning a blind or capped drain deserves. */
+function drainOutcome(
+  ctx: HostCtx,
+  rule: DrainRule,
+  d: { end: DrainEnd; seen: boolean; view: TrafficView; t0: number; last: string | undefined },
+): string {
+  const seconds = Math.round((ctx.clock.now() - d.t0) / 100) / 10;
+  const last = d.view.lastRequestAt();
   const lastSeen = Number.isFinite(last)
     ? `, last request ${Math.round((ctx.clock.now() - last) / 100) / 10} s before`
     : '';
-  const nodes = `${view.nodes().length} node(s) seen`;
+  const nodes = `${d.view.nodes().length} node(s) seen`;
   const q = rule.quietMs / 1000;
-  switch (end) {
+  switch (d.end) {
     case 'bound':
-      return seen
+      return d.seen
         ? `drained after ${seconds} s: the computed bound, with no request for ${q} s and none in flight (${nodes}${lastSeen})`
         : `waited the bound ${seconds} s (the host's sockets could not be read: no evidence)`;
     case 'quiet':
       return `drained after ${seconds} s: no request from the load balancer for ${q} s and none in flight${rule.kind === 'computed-bound' ? `, past the computed bound ${ctx.plan.drain.waitSeconds} s` : ''} (${nodes}${lastSeen})`;
     case 'delay':
-      if (!seen) warnBlind(ctx);
-      return `waited the deregistration delay ${seconds} s (last seen: ${result.last ?? 'nothing'})`;
+      if (!d.seen) warnBlind(ctx);
+      return `waited the deregistration delay ${seconds} s (last seen: ${d.last ?? 'nothing'})`;
     case 'cap':
       ctx.emit({
         kind: 'log',
@@ -109,7 +118,7 @@ export async function waitUntilDrained(ctx: HostCtx): Promise<string> {
         level: 'warn',
         message: `requests still reached ${ctx.host.name} ${seconds} s after the drain began, past the computed bound ${ctx.plan.drain.waitSeconds} s: the target group's health-check settings do not match the config, or its nodes do not follow the model (docs/drain-evidence.md)`,
       });
-      return `stopped waiting at the cap ${seconds} s with requests still arriving (${result.last ?? 'nothing'}${lastSeen})`;
+      return `stopped waiting at the cap ${seconds} s with requests still arriving (${d.last ?? 'nothing'}${lastSeen})`;
   }
 }
 

@@ -75,18 +75,18 @@ function band(span: StepSpan, color: string, label: string, x: (t: number) => nu
   return rect + text;
 }
 
-export function renderMemorySvg(input: MemorySvgInput, opts: { title?: string } = {}): string {
-  const iv = input.intervalSeconds;
-  const samples = input.samples;
-  const hosts = [...byHost(samples).keys()];
-  const title =
-    opts.title ??
-    `Memory during deploy: ${hosts.length ? hosts.join(', ') : 'no host'} (source: ${input.source}, ${
-      input.source === 'cgroup' ? 'usage - inactive_file over limit' : 'MemTotal - MemAvailable over MemTotal'
-    })`;
+/** Where a time, a used % and an RSS in MB land on the plot, and the ticks along each axis. */
+type Scales = {
+  x: (t: number) => number;
+  yPct: (p: number) => number;
+  yMb: (mb: number) => number;
+  tTicks: number[];
+  mbTicks: number[];
+};
+
+function scales(samples: readonly MemorySample[], iv: number): Scales {
   const t0 = samples.length ? Math.min(...samples.map((s) => s.t)) : 0;
   const t1 = samples.length ? Math.max(...samples.map((s) => s.t)) + iv : iv;
-  const tTicks = ticks(t0, t1, 8);
   const x = (t: number): number =>
     PLOT.left + ((t - t0) / Math.max(t1 - t0, 1e-9)) * (PLOT.right - PLOT.left);
   const yPct = (p: number): number =>
@@ -97,38 +97,46 @@ export function renderMemorySvg(input: MemorySvgInput, opts: { title?: string } 
   if (mbTicks[mbTicks.length - 1]! < maxRssMb) mbTicks.push(mbTicks[mbTicks.length - 1]! + mbTicks[1]!);
   const mbTop = mbTicks[mbTicks.length - 1]!;
   const yMb = (mb: number): number => PLOT.bottom - (mb / mbTop) * (PLOT.bottom - PLOT.top);
+  return { x, yPct, yMb, tTicks: ticks(t0, t1, 8), mbTicks };
+}
 
-  const out: string[] = [];
-  out.push(
+function header(title: string): string[] {
+  return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif" font-size="11" role="img">`,
     // A title element: screen readers and image viewers name the chart by it.
     `<title>${escapeXml(title)}: memory used % and JVM RSS over the deploy</title>`,
     '<style>.band{font-size:10px;fill:#333}.ax{fill:#444}.grid{stroke:#ddd;stroke-width:1}</style>',
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
-  );
+  ];
+}
 
-  // Step bands first, under everything else; 'none' (before the first step mark) stays unshaded.
+/** Step bands, drawn first so they sit under everything; 'none' (before the first step mark) stays unshaded. */
+function bands(samples: readonly MemorySample[], iv: number, hosts: string[], x: Scales['x']): string[] {
   const steps = [...new Set(samples.map((s) => s.step))].filter((s) => s !== NO_STEP);
-  for (const span of stepSpans(samples, iv)) {
-    if (span.step === NO_STEP) continue;
-    const color = BAND_COLORS[steps.indexOf(span.step) % BAND_COLORS.length]!;
-    out.push(band(span, color, hosts.length > 1 ? `${span.host} ${span.step}` : span.step, x));
-  }
+  return stepSpans(samples, iv)
+    .filter((span) => span.step !== NO_STEP)
+    .map((span) => {
+      const color = BAND_COLORS[steps.indexOf(span.step) % BAND_COLORS.length]!;
+      return band(span, color, hosts.length > 1 ? `${span.host} ${span.step}` : span.step, x);
+    });
+}
 
-  // Grid and axes: used % on the left (0-100), RSS in MB on the right, seconds along the bottom.
+/** Grid and axes: used % on the left (0-100), RSS in MB on the right, seconds along the bottom. */
+function axes(sc: Scales): string[] {
+  const out: string[] = [];
   for (const p of [0, 25, 50, 75, 100]) {
-    const y = f1(yPct(p));
+    const y = f1(sc.yPct(p));
     out.push(
       `<line x1="${PLOT.left}" x2="${PLOT.right}" y1="${y}" y2="${y}" class="grid"/>`,
       `<text x="${PLOT.left - 6}" y="${y}" dy="4" text-anchor="end" class="ax">${p}%</text>`,
     );
   }
-  for (const mb of mbTicks) {
-    out.push(`<text x="${PLOT.right + 6}" y="${f1(yMb(mb))}" dy="4" class="ax">${mb} MB</text>`);
+  for (const mb of sc.mbTicks) {
+    out.push(`<text x="${PLOT.right + 6}" y="${f1(sc.yMb(mb))}" dy="4" class="ax">${mb} MB</text>`);
   }
-  for (const t of tTicks) {
-    out.push(`<text x="${f1(x(t))}" y="${PLOT.bottom + 15}" text-anchor="middle" class="ax">${t}s</text>`);
+  for (const t of sc.tTicks) {
+    out.push(`<text x="${f1(sc.x(t))}" y="${PLOT.bottom + 15}" text-anchor="middle" class="ax">${t}s</text>`);
   }
   out.push(
     `<rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}" fill="none" stroke="#888"/>`,
@@ -136,49 +144,55 @@ export function renderMemorySvg(input: MemorySvgInput, opts: { title?: string } 
     `<text transform="translate(${W - 8} ${(PLOT.top + PLOT.bottom) / 2}) rotate(90)" text-anchor="middle" class="ax">RSS (MB)</text>`,
     `<text x="${(PLOT.left + PLOT.right) / 2}" y="${PLOT.bottom + 30}" text-anchor="middle" class="ax">seconds since deploy start</text>`,
   );
+  return out;
+}
 
-  // Series: RSS lines thin, used % thick and on top.
-  byHost(samples).forEach((series, host) => {
+/** Each host's lines: RSS thin, used % thick and on top; hosts differ by dash pattern. */
+function series(samples: readonly MemorySample[], iv: number, hosts: string[], sc: Scales): string[] {
+  const out: string[] = [];
+  byHost(samples).forEach((points, host) => {
     const dash = DASHES[hosts.indexOf(host) % DASHES.length]!;
     const dashAttr = dash ? ` stroke-dasharray="${dash}"` : '';
     for (const r of RSS_LINES) {
       const d = linePath(
-        series.map((s) => ({
+        points.map((s) => ({
           t: s.t,
-          x: x(s.t),
-          y: s[r.key] === undefined ? undefined : yMb(s[r.key]! / 1024),
+          x: sc.x(s.t),
+          y: s[r.key] === undefined ? undefined : sc.yMb(s[r.key]! / 1024),
         })),
         iv,
       );
       if (d) out.push(`<path d="${d}" fill="none" stroke="${r.color}" stroke-width="1.5"${dashAttr}/>`);
     }
     const d = linePath(
-      series.map((s) => ({ t: s.t, x: x(s.t), y: yPct(s.usedPercent) })),
+      points.map((s) => ({ t: s.t, x: sc.x(s.t), y: sc.yPct(s.usedPercent) })),
       iv,
     );
     if (d) out.push(`<path d="${d}" fill="none" stroke="${USED_COLOR}" stroke-width="2.5"${dashAttr}/>`);
   });
+  return out;
+}
 
-  // The peak: a marker and its value, kept inside the plot.
+/** The peak: a marker and its value, kept inside the plot. */
+function peakMarker(samples: readonly MemorySample[], hosts: string[], sc: Scales): string[] {
   const peak = samples.reduce<MemorySample | undefined>(
     (p, s) => (!p || s.usedPercent > p.usedPercent ? s : p),
     undefined,
   );
-  if (peak) {
-    const px = x(peak.t);
-    const py = yPct(peak.usedPercent);
-    const label = `peak ${peak.usedPercent.toFixed(1)}% (${peak.step}${hosts.length > 1 ? `, ${peak.host}` : ''})`;
-    const right = px + label.length * 6.5 + 8 > PLOT.right;
-    const ly = py - 8 < PLOT.top + 16 ? py + 16 : py - 8;
-    out.push(
-      `<circle cx="${f1(px)}" cy="${f1(py)}" r="4.5" fill="#e03131" stroke="#fff" stroke-width="1.5"/>`,
-      `<text x="${f1(right ? px - 8 : px + 8)}" y="${f1(ly)}" text-anchor="${right ? 'end' : 'start'}" font-weight="bold" fill="#c92a2a" class="peak">${escapeXml(label)}</text>`,
-    );
-  } else {
-    out.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="ax">no samples</text>`);
-  }
+  if (!peak) return [`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="ax">no samples</text>`];
+  const px = sc.x(peak.t);
+  const py = sc.yPct(peak.usedPercent);
+  const label = `peak ${peak.usedPercent.toFixed(1)}% (${peak.step}${hosts.length > 1 ? `, ${peak.host}` : ''})`;
+  const right = px + label.length * 6.5 + 8 > PLOT.right;
+  const ly = py - 8 < PLOT.top + 16 ? py + 16 : py - 8;
+  return [
+    `<circle cx="${f1(px)}" cy="${f1(py)}" r="4.5" fill="#e03131" stroke="#fff" stroke-width="1.5"/>`,
+    `<text x="${f1(right ? px - 8 : px + 8)}" y="${f1(ly)}" text-anchor="${right ? 'end' : 'start'}" font-weight="bold" fill="#c92a2a" class="peak">${escapeXml(label)}</text>`,
+  ];
+}
 
-  // Legend along the bottom; host dash patterns only when there is more than one host.
+/** Legend along the bottom; host dash patterns only when there is more than one host. */
+function legend(hosts: string[]): string[] {
   const items: Array<[string, string, string]> = [
     ['used %', USED_COLOR, ''],
     ...RSS_LINES.map((r): [string, string, string] => [r.label, r.color, '']),
@@ -186,6 +200,7 @@ export function renderMemorySvg(input: MemorySvgInput, opts: { title?: string } 
   if (hosts.length > 1) {
     for (const [i, h] of hosts.entries()) items.push([h, '#555', DASHES[i % DASHES.length]!]);
   }
+  const out: string[] = [];
   let lx = PLOT.left;
   for (const [label, color, dash] of items) {
     const dashAttr = dash ? ` stroke-dasharray="${dash}"` : '';
@@ -195,6 +210,27 @@ export function renderMemorySvg(input: MemorySvgInput, opts: { title?: string } 
     );
     lx += 40 + label.length * 6.5;
   }
-  out.push('</svg>');
+  return out;
+}
+
+export function renderMemorySvg(input: MemorySvgInput, opts: { title?: string } = {}): string {
+  const iv = input.intervalSeconds;
+  const samples = input.samples;
+  const hosts = [...byHost(samples).keys()];
+  const title =
+    opts.title ??
+    `Memory during deploy: ${hosts.length ? hosts.join(', ') : 'no host'} (source: ${input.source}, ${
+      input.source === 'cgroup' ? 'usage - inactive_file over limit' : 'MemTotal - MemAvailable over MemTotal'
+    })`;
+  const sc = scales(samples, iv);
+  const out = [
+    ...header(title),
+    ...bands(samples, iv, hosts, sc.x),
+    ...axes(sc),
+    ...series(samples, iv, hosts, sc),
+    ...peakMarker(samples, hosts, sc),
+    ...legend(hosts),
+    '</svg>',
+  ];
   return `${out.join('\n')}\n`;
 }

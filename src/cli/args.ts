@@ -24,6 +24,12 @@ const config: Opt = {
   value: 'file',
 };
 const json: Opt = { type: 'boolean', describe: 'print one versioned JSON document on stdout (errors too)' };
+const strategy: Opt = {
+  type: 'string',
+  describe:
+    'stop-first (default), build-first, swap (one instance: the other port of app.ports), or auto (looks at the hosts first: swap when both JVMs fit, else stop-first, else refuses)',
+  value: ['stop-first', 'build-first', 'swap', 'auto'],
+};
 const waitLock: Opt = {
   type: 'string',
   describe: 'queue up to SECONDS behind a running deploy instead of exiting 3 (config: lock.waitSeconds)',
@@ -51,11 +57,7 @@ export const COMMANDS = {
         short: 'v',
         describe: 'with --dry-run: the exact shell text of each command (secrets masked)',
       },
-      strategy: {
-        type: 'string',
-        describe: 'stop-first (default) or build-first',
-        value: ['stop-first', 'build-first'],
-      },
+      strategy,
       'allow-downtime': { type: 'boolean', describe: 'allow draining the last healthy target' },
       'report-dir': {
         type: 'string',
@@ -69,7 +71,7 @@ export const COMMANDS = {
   },
   plan: {
     summary: 'the timeline and the drain-time math; no side effects',
-    options: { config, json, hosts, env },
+    options: { config, json, hosts, env, strategy },
   },
   sample: {
     summary: 'run the memory sampler alone on one host',

@@ -112,10 +112,10 @@ export const configSchema = z
     }),
     rollout,
     strategy: z
-      .enum(['stop-first', 'build-first', 'swap'])
+      .enum(['stop-first', 'build-first', 'swap', 'auto'])
       .default('stop-first')
       .describe(
-        "'stop-first': stop the old JVM before building (memory-safe); 'build-first': the old order; 'swap': start the new JVM beside the old one on the other port of app.ports, move the target over, then stop the old one (one instance, no downtime, when both JVMs fit).",
+        "'stop-first': stop the old JVM before building (memory-safe); 'build-first': the old order; 'swap': start the new JVM beside the old one on the other port of app.ports, move the target over, then stop the old one (one instance, no downtime, when both JVMs fit); 'auto': look at each host first (read-only) and take the swap when both JVMs fit under memory.warnPercent, else stop-first when another target is healthy, else refuse with the numbers and the remedies.",
       ),
     memory: z
       .strictObject({

@@ -9,6 +9,7 @@ import type { LoadBalancerPort } from '../ports.ts';
 import * as c from '../remote/commands.ts';
 import { layout } from '../remote/layout.ts';
 import type { LockOwner } from '../remote/lock.ts';
+import { concrete } from '../strategy/auto.ts';
 import type { Clock } from './clock.ts';
 import type { HostCtx, Step, Uploader } from './context.ts';
 import type { DeployResult, EmitFn } from './events.ts';
@@ -93,7 +94,7 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
       for (const host of deps.hosts) await deps.prepare?.(host, execs.get(host.name)!);
       await connectPeers(deps, execs, peerExecs);
       const all = new Map([...execs, ...peerExecs]);
-      const steps = deps.steps ?? stepsFor(config.strategy, config.app.build.where);
+      const steps = deps.steps ?? stepsFor(concrete(config.strategy), config.app.build.where);
       const { batchSize, gate } = fleetFor(deps, all);
       const d = gate ? { ...deps, emit: gate.watch(emit) } : deps;
       reports.push(

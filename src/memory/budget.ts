@@ -1,5 +1,6 @@
 // Pure: predicts each strategy's memory peak on a host before anything runs, from what the host
 // holds now and what the build and the new JVM are expected to take (config, or the last report).
+import type { MemorySample } from '../sampler/parse.ts';
 
 export type BudgetInput = {
   totalMb: number;
@@ -62,4 +63,26 @@ export const SINGLE_INSTANCE_REMEDIES = [
 
 export function describeBudget(host: string, b: Budget, i: BudgetInput, strategy: BudgetStrategy): string {
   return `${host}: predicted peak ${b.percent[strategy]} % with ${strategy} (${b.peaks[strategy]} of ${Math.round(i.totalMb)} MB, ${i.source}; build-first would be ${b.percent['build-first']} %, stop-first ${b.percent['stop-first']} %, swap ${b.percent.swap} %): base ${Math.round(b.baseMb)} MB + old JVM ${Math.round(i.oldJvmMb)} MB, build ${Math.round(i.buildPeakMb)} MB, new JVM ${Math.round(i.newJvmMb)} MB`;
+}
+
+/** What the budget needs, from a host's first sample, the memory config and the previous report's samples. */
+export function budgetInputFrom(
+  first: MemorySample,
+  memory: { buildPeakMb?: number | undefined; newJvmMb?: number | undefined; warnPercent: number },
+  buildWhere: 'host' | 'local',
+  previous: MemorySample[],
+): BudgetInput {
+  const mine = previous.filter((s) => s.host === first.host);
+  const maxOf = (key: 'buildRssKb' | 'newRssKb') => Math.max(0, ...mine.map((s) => s[key] ?? 0)) / 1024;
+  const oldJvmMb = (first.oldRssKb ?? 0) / 1024;
+  return {
+    totalMb: first.totalKb / 1024,
+    usedMb: first.usedKb / 1024,
+    oldJvmMb,
+    buildPeakMb: memory.buildPeakMb ?? (maxOf('buildRssKb') || 450),
+    newJvmMb: memory.newJvmMb ?? (maxOf('newRssKb') || oldJvmMb),
+    warnPercent: memory.warnPercent,
+    source: first.source === 'cgroup' ? 'cgroup limit' : 'MemTotal',
+    buildWhere,
+  };
 }

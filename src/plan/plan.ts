@@ -2,6 +2,7 @@
 // Facts are gathered elsewhere (config, or AWS); this file never does I/O.
 import type { DeployConfig } from '../config/schema.ts';
 import { type DrainModeName, drainMode } from '../drain/registry.ts';
+import { type AutoDecision, concrete } from '../strategy/auto.ts';
 import { type HealthCheck, recommendedWait, type UnhealthyWindow, type Window } from './drain.ts';
 import { type PlanRollout, planRollout } from './rollout.ts';
 import { buildTimeline, type TimelineEntry } from './timeline.ts';
@@ -29,6 +30,8 @@ export type Plan = {
   awsFallback?: { targetGroup: string; reason: string };
   /** The `--env` the config was loaded with (docs/cli.md, "Environments"). */
   environment?: string;
+  /** strategy 'auto': what it picked and why, from a read-only look at each host (src/strategy/auto.ts). */
+  auto?: AutoDecision;
   drain: {
     mode: DrainModeName;
     /** The check schedule (termination), or the mode's own model ('deregistration'). */
@@ -78,7 +81,7 @@ export function buildPlan(config: DeployConfig, facts: Facts): Plan {
   const waitSeconds = recommendedWait(w.unhealthy, drain.marginSeconds);
   const timeline = buildTimeline({
     hosts: facts.hosts,
-    strategy: config.strategy,
+    strategy: concrete(config.strategy),
     buildWhere: config.app.build.where,
     notes: mode.notes,
     waitSeconds,

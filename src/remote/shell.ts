@@ -38,6 +38,8 @@ export type CmdKind =
   | 'history.read'
   | 'app.log'
   | 'sampler'
+  | 'memory.look'
+  | 'memory.rss'
   | 'sampler.spawn'
   | 'sampler.read'
   | 'sampler.stop'

@@ -27,6 +27,7 @@ export function renderPlanText(plan: Plan): string {
           `Planned with the config's loadBalancer numbers instead of target group ${fallback.targetGroup}'s; \`deploy run\` reads the group and stops if it cannot.`,
         ]
       : []),
+    ...(plan.auto ? ['', `strategy auto picked ${plan.strategy}: ${plan.auto.why}`] : []),
     '',
     `Health check (${source(hc.source)})`,
     `  interval I = ${n(t.I)} s · timeout T = ${n(t.T)} s · unhealthy threshold N = ${t.N} · healthy threshold H = ${t.H}`,

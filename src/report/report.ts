@@ -2,6 +2,7 @@
 import type { DeployRun } from '../engine/deploy.ts';
 import type { StepRecord } from '../engine/host.ts';
 import type { ReleaseCommit } from '../engine/source.ts';
+import type { AutoDecision } from '../strategy/auto.ts';
 
 export const REPORT_VERSION = 1;
 
@@ -22,6 +23,8 @@ export type Report = {
   app: string;
   releaseId: string;
   strategy: string;
+  /** strategy 'auto': what it picked and why (the plan's `auto`). */
+  auto?: AutoDecision;
   drainMode: string;
   dryRun: boolean;
   /** The git commit deployed (null: not known here, e.g. a git source the host fetched). */
@@ -49,6 +52,7 @@ export function buildReport(
     app: string;
     releaseId: string;
     strategy: string;
+    auto?: AutoDecision;
     drainMode: string;
     dryRun: boolean;
     commit?: ReleaseCommit | undefined;

@@ -1,6 +1,7 @@
-// Pure: what `strategy: 'auto'` picks for one host, and why (docs/contracts.md, "auto"). The port
-// swap keeps the only target serving, so it comes first when both JVMs fit; stop-first needs another
-// healthy target to carry the traffic while this host is drained; otherwise nothing is safe.
+// Pure: what `strategy: 'auto'` picks for one host and for the deploy, and why (docs/contracts.md,
+// "auto"). The port swap keeps the only target serving, so it comes first when both JVMs fit;
+// stop-first needs another healthy target to carry the traffic while this host is drained;
+// otherwise nothing is safe.
 import { type Budget, SINGLE_INSTANCE_REMEDIES } from '../memory/budget.ts';
 
 export type AutoInput = {
@@ -36,4 +37,70 @@ export function chooseStrategy(i: AutoInput): AutoChoice {
   }
   reasons.push('stop-first not possible: no other healthy target (draining the only one takes the app down)');
   return { reasons, remedies: SINGLE_INSTANCE_REMEDIES };
+}
+
+/** What auto decided for the whole deploy: one strategy for every host, each host's numbers and why. */
+export type AutoDecision = {
+  strategy?: 'swap' | 'stop-first';
+  hosts: {
+    host: string;
+    choice: AutoChoice['strategy'] | null;
+    swapPercent: number;
+    stopFirstPercent: number;
+    reasons: string[];
+    /** The budget's terms (base, old JVM, build, new JVM), when the caller has them. */
+    terms?: string;
+  }[];
+  /** One line: the strategy and the numbers that decided it. */
+  why: string;
+  remedies?: string[];
+};
+
+/**
+ * Every host runs the same steps, so the deploy takes the swap only when it fits on every host,
+ * else stop-first when every host has another healthy target; otherwise it refuses, naming the
+ * hosts on which neither is safe.
+ */
+export function decideAuto(
+  inputs: { host: string; input: AutoInput; terms?: string }[],
+  warnPercent: number,
+): AutoDecision {
+  const each = inputs.map(({ host, input, terms }) => ({
+    host,
+    input,
+    terms,
+    choice: chooseStrategy(input),
+  }));
+  const hosts = each.map(({ host, input, choice, terms }) => ({
+    host,
+    choice: choice.strategy ?? null,
+    swapPercent: input.budget.percent.swap,
+    stopFirstPercent: input.budget.percent['stop-first'],
+    reasons: choice.reasons,
+    ...(terms ? { terms } : {}),
+  }));
+  const line = (h: (typeof hosts)[number]) =>
+    `${h.host}: ${h.reasons.join('; ')}${h.terms ? ` (${h.terms})` : ''}`;
+  if (each.length > 0 && each.every((e) => e.choice.strategy === 'swap'))
+    return { strategy: 'swap', hosts, why: `swap on every host (${hosts.map(line).join(' | ')})` };
+  if (each.length > 0 && each.every((e) => e.input.otherHealthyTarget)) {
+    const swapOnly = hosts.filter((h) => h.choice !== 'swap').map(line);
+    return { strategy: 'stop-first', hosts, why: `stop-first (${swapOnly.join(' | ')})` };
+  }
+  const stuck = hosts.filter((h) => h.choice === null);
+  const named = (stuck.length ? stuck : hosts).map(line).join(' | ');
+  return {
+    hosts,
+    why: `no strategy is safe above ${warnPercent} % or without another healthy target (${named})`,
+    remedies: SINGLE_INSTANCE_REMEDIES,
+  };
+}
+
+export type ConcreteStrategy = 'stop-first' | 'build-first' | 'swap';
+
+/** 'auto' is resolved into one of the others before anything is planned (src/cli/commands/auto.ts). */
+export function concrete(strategy: ConcreteStrategy | 'auto'): ConcreteStrategy {
+  if (strategy === 'auto')
+    throw new Error("internal: strategy 'auto' reached the plan or the engine unresolved");
+  return strategy;
 }

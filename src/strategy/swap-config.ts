@@ -2,12 +2,16 @@
 import type { Rule } from '../config/rules.ts';
 
 export const swapNeedsPortsAndRegistration: Rule = ({ config, errors }) => {
-  if (config.strategy !== 'swap') return;
+  // auto may pick the swap when app.ports is set: then the swap's needs hold too.
+  const auto = config.strategy === 'auto';
+  if (config.strategy !== 'swap' && !(auto && config.app.ports)) return;
   const { ports, port, portEnv, start } = config.app;
   if (!ports)
     errors.push({
       path: 'app.ports',
-      message: "required with strategy 'swap'",
+      message: auto
+        ? "required with strategy 'auto' and app.ports (a swap)"
+        : "required with strategy 'swap'",
       hint: `the two ports the app alternates between, e.g. [${port}, ${port + 1}]`,
     });
   else if (ports[0] === ports[1])
@@ -22,7 +26,9 @@ export const swapNeedsPortsAndRegistration: Rule = ({ config, errors }) => {
   if (!config.loadBalancer.targetGroup)
     errors.push({
       path: 'loadBalancer.targetGroup',
-      message: "required with strategy 'swap'",
+      message: auto
+        ? "required with strategy 'auto' and app.ports (a swap)"
+        : "required with strategy 'swap'",
       hint: 'the swap registers instance:port targets in the target group',
     });
   if (Array.isArray(config.hosts))
@@ -30,7 +36,9 @@ export const swapNeedsPortsAndRegistration: Rule = ({ config, errors }) => {
       if (!host.instanceId)
         errors.push({
           path: `hosts[${i}].instanceId`,
-          message: "required with strategy 'swap'",
+          message: auto
+            ? "required with strategy 'auto' and app.ports (a swap)"
+            : "required with strategy 'swap'",
           hint: 'the instance id is the target Id in the target group, e.g. i-0abc1234def567890',
         });
     });

@@ -26,21 +26,49 @@ sandboxDescribe('strategy swap: one host, two ports, no downtime', () => {
       extra: { ...DEREGISTER.extra, strategy: 'swap' },
     });
 
+  // Before the swaps: two JVMs that cannot fit (a new JVM expected at 700 MB beside the old one on a
+  // 1 GiB box), one target, so nothing is safe. auto must say so before anything on the host changes.
+  it('auto refuses with the numbers and the remedies, and the host is as it was', async () => {
+    const state = sandbox();
+    const h1 = state.hosts[0]!;
+    const look =
+      'find /srv/handoff -printf "%p %y %s %T@\\n" 2>/dev/null | sort; ss -Hltnp "sport = :8080 or sport = :8081"';
+    const before = (await sshRun(h1.ip, look)).stdout;
+    const { dir } = sandboxConfig(state, {
+      ...DEREGISTER,
+      app: { ports: [8080, 8081], portEnv: 'PORT' },
+      extra: { ...DEREGISTER.extra, strategy: 'auto', memory: { newJvmMb: 700 } },
+    });
+    const r = await startCli(['run', '--yes'], dir, awsEnv).done;
+    const out = `${r.stdout}\n${r.stderr}`;
+    expect(r.code, out).toBe(2);
+    expect(out).toMatch(
+      /strategy auto: .*h1: swap would not fit: old \+ new JVM \d+(\.\d)? % \(\d+ MB\) > 90 %/,
+    );
+    expect(out).toMatch(/no other healthy target/);
+    expect(out).toMatch(/base \d+ MB \+ old JVM [1-9]\d+ MB.*new JVM 700 MB/);
+    expect(out).toMatch(/Remedies: cap the heap.*add swap.*build elsewhere.*add an instance/);
+    expect((await sshRun(h1.ip, look)).stdout).toBe(before);
+    expect(before).toMatch(/:8080 /);
+  }, 60_000);
+
   it('A to B, then B to A: 0 failed of at least 3,000; the live port follows', async () => {
     const state = sandbox();
     const h1 = state.hosts[0]!;
     const from = Date.now();
-    const runs: { code: number | null; out: string; steps: string }[] = [];
+    const runs: { code: number | null; out: string; steps: string; auto?: string }[] = [];
     const { load } = await underAlbLoad(
       state,
       async () => {
         for (let i = 0; i < 2; i++) {
           const { dir } = swapConfig(state);
-          const r = await startCli(['run', '--yes'], dir, awsEnv).done;
+          // The second run lets auto choose: both JVMs fit and the host is the only target.
+          const r = await startCli(['run', '--yes', ...(i === 1 ? ['--strategy', 'auto'] : [])], dir, awsEnv)
+            .done;
           const report = readReport(dir);
           const budget = JSON.stringify((report as { memory?: { budget?: unknown } }).memory?.budget ?? []);
           const steps = `${report.hosts.flatMap((h) => h.steps.map((s) => `${s.name}: ${s.detail}`)).join('\n  ')}\n  budget ${budget}`;
-          runs.push({ code: r.code, out: `${r.stdout}\n${r.stderr}`, steps });
+          runs.push({ code: r.code, out: `${r.stdout}\n${r.stderr}`, steps, auto: report.auto?.why });
           if (r.code !== 0) break;
         }
       },
@@ -49,6 +77,9 @@ sandboxDescribe('strategy swap: one host, two ports, no downtime', () => {
     console.log(`[swap] ${formatLoad(load)}\n${runs.map((r) => `  ${r.steps}`).join('\n---\n')}`);
     for (const r of runs) expect(r.code, r.out).toBe(0);
     expect(runs).toHaveLength(2);
+    expect(runs[1]?.auto).toMatch(
+      /^swap on every host \(h1: swap: old \+ new JVM [\d.]+ % \(\d+ MB\) <= 90 %/,
+    );
     expect(load.total).toBeGreaterThanOrEqual(3000);
     expect(load.failed, formatLoad(load)).toBe(0);
     // Both ports served during the run, through every node, and the app is back on 8080.

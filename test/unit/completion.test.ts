@@ -23,7 +23,7 @@ const CASES: [string, string[]][] = [
   ['deploy plan --js', ['--json']],
   ['deploy -c x.ts pl', ['plan']],
   ['deploy completion ', ['bash', 'fish', 'zsh']],
-  ['deploy run --strategy ', ['build-first', 'stop-first']],
+  ['deploy run --strategy ', ['auto', 'build-first', 'stop-first', 'swap']],
   ['handoff help rollb', ['rollback']],
   ['deploy init --no', ['--no-workflow']],
 ];

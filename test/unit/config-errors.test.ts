@@ -137,7 +137,7 @@ describe('usage errors exit 2', () => {
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['plan', '--jsn'], /unknown option '--jsn'/],
     [['run', 'extra'], /unexpected argument 'extra'/],
-    [['run', '--dry-run', '--strategy', 'yolo'], /--strategy must be stop-first or build-first/],
+    [['run', '--dry-run', '--strategy', 'yolo'], /--strategy must be stop-first, build-first, swap or auto/],
     [['plan', '--config'], /--config/],
     [['run', '--wait-lock', 'soon'], /--wait-lock takes a number of seconds >= 0, got 'soon'/],
     [['rollback', '--wait-lock', '-5'], /--wait-lock/],

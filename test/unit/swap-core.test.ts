@@ -1,6 +1,6 @@
 // The pure core of the port swap (issue 14): what `auto` picks and why, and what a swap needs from the target group and the host before anything changes.
 import { describe, expect, it } from 'vitest';
-import { chooseStrategy } from '../../src/strategy/auto.ts';
+import { chooseStrategy, decideAuto } from '../../src/strategy/auto.ts';
 import { otherPort, swapProblems } from '../../src/strategy/swap-preflight.ts';
 
 // Budgets as predictBudget gives them for a 1000 MB box (memory-budget.test.ts checks the sums).
@@ -54,6 +54,58 @@ describe('auto: swap when both JVMs fit, stop-first when another target serves, 
     expect(c.strategy).toBeUndefined();
     expect(c.reasons.join(' ')).toMatch(/95 % .*> 90 %.*no other healthy target/);
     expect(c.remedies?.join('; ')).toMatch(/cap the heap.*add swap.*build elsewhere.*add an instance/s);
+  });
+});
+
+describe('auto for the deploy: one strategy for every host', () => {
+  const input = (swap: number, otherHealthyTarget: boolean) => ({
+    budget: budget(swap),
+    warnPercent: 90,
+    otherHealthyTarget,
+    swapConfigured: true,
+  });
+  it('swap only when it fits on every host', () => {
+    const d = decideAuto(
+      [
+        { host: 'h1', input: input(80, true) },
+        { host: 'h2', input: input(85, true) },
+      ],
+      90,
+    );
+    expect(d.strategy).toBe('swap');
+    expect(d.hosts.map((h) => [h.host, h.choice, h.swapPercent])).toEqual([
+      ['h1', 'swap', 80],
+      ['h2', 'swap', 85],
+    ]);
+  });
+  it('stop-first everywhere when one host cannot hold both JVMs and every host has another healthy target', () => {
+    const d = decideAuto(
+      [
+        { host: 'h1', input: input(80, true) },
+        { host: 'h2', input: input(95, true) },
+      ],
+      90,
+    );
+    expect(d.strategy).toBe('stop-first');
+    expect(d.why).toMatch(/h2: swap would not fit: old \+ new JVM 95 % \(950 MB\) > 90 %/);
+  });
+  it('a single host that cannot hold both JVMs: refused, with its numbers and every remedy', () => {
+    const d = decideAuto([{ host: 'h1', input: input(95, false) }], 90);
+    expect(d.strategy).toBeUndefined();
+    expect(d.hosts[0]).toMatchObject({ host: 'h1', choice: null, swapPercent: 95, stopFirstPercent: 65 });
+    expect(d.why).toMatch(/h1: swap would not fit: old \+ new JVM 95 % .*no other healthy target/);
+    expect(d.remedies?.join('; ')).toMatch(/cap the heap.*add swap.*build elsewhere.*add an instance/s);
+  });
+  it('refuses when one host fits the swap but another fits neither', () => {
+    const d = decideAuto(
+      [
+        { host: 'h1', input: input(80, false) },
+        { host: 'h2', input: input(95, false) },
+      ],
+      90,
+    );
+    expect(d.strategy).toBeUndefined();
+    expect(d.why).toMatch(/\(h2: /);
   });
 });
 

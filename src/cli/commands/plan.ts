@@ -7,6 +7,7 @@ import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { buildPlan, type Facts, type Plan } from '../../plan/plan.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
 import type { Io } from '../io.ts';
+import { resolveAuto } from './auto.ts';
 import { awsPorts, awsUnreachable } from './aws.ts';
 
 export type Planned = {
@@ -29,21 +30,34 @@ export async function makePlan(
   opts: { offlineFallback?: boolean } = {},
 ): Promise<Planned> {
   const waitSeconds = parseSeconds('--wait-lock', values['wait-lock'] as string | undefined);
+  const strategy = values.strategy === undefined ? undefined : parseStrategy(values.strategy);
   const loaded = await loadConfig({
     cwd: io.cwd,
     file: values.config as string | undefined,
     environment: values.env as string | undefined,
   });
-  let config = values.strategy
-    ? { ...loaded.config, strategy: values.strategy as DeployConfig['strategy'] }
-    : loaded.config;
+  let config = strategy ? { ...loaded.config, strategy } : loaded.config;
   if (waitSeconds !== undefined) config = { ...config, lock: { ...config.lock, waitSeconds } };
   // A plan that may fall back retries once, not for the ~30 s a deploy rides out: an unreachable
   // AWS then costs a second or two before the labelled fallback, not half a minute.
   const ports = await awsPorts(config, io, opts.offlineFallback ? { retry: { retries: 1 } } : {});
   const hosts = await resolveHosts(config, { hostsFilter: values.hosts as string | undefined, ...ports });
   const { facts, fallback } = await factsOrFallback(config, hosts, ports, Boolean(opts.offlineFallback));
+  const allHosts = values.hosts ? await resolveHosts(config, ports) : hosts;
+  // auto looks at the hosts (read-only) and plans the strategy it picks, or refuses here (exit 2).
+  const auto =
+    config.strategy === 'auto'
+      ? await resolveAuto({
+          config,
+          hosts,
+          allHosts,
+          io,
+          reportDir: values['report-dir'] as string | undefined,
+        })
+      : undefined;
+  if (auto) config = { ...config, strategy: auto.strategy };
   const plan = buildPlan(config, facts);
+  if (auto) plan.auto = auto;
   if (loaded.environment) plan.environment = loaded.environment;
   if (fallback) {
     plan.awsFallback = fallback;
@@ -53,7 +67,6 @@ export async function makePlan(
   }
   const uncommitted = await uncommittedWarning(config, io.cwd);
   if (uncommitted) plan.warnings.push(uncommitted);
-  const allHosts = values.hosts ? await resolveHosts(config, ports) : hosts;
   return {
     plan,
     config,
@@ -115,6 +128,14 @@ async function factsOrFallback(
       fallback: { targetGroup: lb.targetGroup, reason },
     };
   }
+}
+
+const STRATEGIES = ['stop-first', 'build-first', 'swap', 'auto'] as const;
+function parseStrategy(text: unknown): DeployConfig['strategy'] {
+  const found = STRATEGIES.find((s) => s === text);
+  if (!found)
+    throw new UsageError(`--strategy must be stop-first, build-first, swap or auto, got '${String(text)}'`);
+  return found;
 }
 
 // Usage errors come before the config is read: they are about the command line.

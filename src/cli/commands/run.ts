@@ -38,14 +38,8 @@ import {
 } from './sampling.ts';
 
 export async function runCommand(values: Record<string, unknown>, io: Io): Promise<number> {
-  const strategy = values.strategy as string | undefined;
-  if (strategy !== undefined && strategy !== 'stop-first' && strategy !== 'build-first')
-    throw new UsageError(`--strategy must be stop-first or build-first, got '${strategy}'`);
   const dryRun = Boolean(values['dry-run']);
-  const { plan, config, hosts, allHosts, configWarnings, uncommitted } = await makePlan(
-    { ...values, strategy },
-    io,
-  );
+  const { plan, config, hosts, allHosts, configWarnings, uncommitted } = await makePlan(values, io);
   const human = values.json ? io.stderr : io.stdout;
   const redact = configRedactor(config);
   const reportDir = resolve(io.cwd, (values['report-dir'] as string | undefined) ?? config.report.dir);
@@ -177,6 +171,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       app: config.app.name,
       releaseId: id,
       strategy: config.strategy,
+      ...(plan.auto ? { auto: plan.auto } : {}),
       drainMode: config.drain.mode,
       dryRun,
       commit,

@@ -5,12 +5,19 @@ import type { DeployConfig } from '../../config/schema.ts';
 import { UsageError } from '../../errors.ts';
 import type { Executor } from '../../executors/types.ts';
 import { analyzeMemory, type MemoryAnalysis } from '../../memory/analysis.ts';
-import { type BudgetStrategy, describeBudget, predictBudget, REMEDIES } from '../../memory/budget.ts';
+import {
+  type BudgetStrategy,
+  budgetInputFrom,
+  describeBudget,
+  predictBudget,
+  REMEDIES,
+} from '../../memory/budget.ts';
 import { type SamplerRun, startSampler } from '../../memory/collect.ts';
 import * as c from '../../remote/commands.ts';
 import { layout } from '../../remote/layout.ts';
 import type { MemorySection } from '../../report/report.ts';
 import type { MemorySample } from '../../sampler/parse.ts';
+import { concrete } from '../../strategy/auto.ts';
 
 /**
  * Starts a host's sampler (only under our lock). The old JVM is found first and its PID marked, so
@@ -106,21 +113,10 @@ export async function checkBudget(opts: {
     opts.warn(`${opts.sampler.host}: no memory sample within 5 s; memory budget not checked`);
     return undefined;
   }
-  const mine = opts.previous.filter((s) => s.host === opts.sampler.host);
-  const maxOf = (key: 'buildRssKb' | 'newRssKb') => Math.max(0, ...mine.map((s) => s[key] ?? 0)) / 1024;
-  const oldJvmMb = (first.oldRssKb ?? 0) / 1024;
-  const input = {
-    totalMb: first.totalKb / 1024,
-    usedMb: first.usedKb / 1024,
-    oldJvmMb,
-    buildPeakMb: opts.config.memory.buildPeakMb ?? (maxOf('buildRssKb') || 450),
-    newJvmMb: opts.config.memory.newJvmMb ?? (maxOf('newRssKb') || oldJvmMb),
-    warnPercent: opts.config.memory.warnPercent,
-    source: first.source === 'cgroup' ? 'cgroup limit' : 'MemTotal',
-    buildWhere: opts.config.app.build.where,
-  };
+  const input = budgetInputFrom(first, opts.config.memory, opts.config.app.build.where, opts.previous);
+  const oldJvmMb = input.oldJvmMb;
   const budget = predictBudget(input);
-  const strategy = opts.config.strategy;
+  const strategy = concrete(opts.config.strategy);
   const record: BudgetRecord = {
     host: opts.sampler.host,
     strategy,

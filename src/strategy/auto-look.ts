@@ -1,0 +1,89 @@
+// What `strategy: 'auto'` reads on a host before it decides, all of it read-only (no lock, no mark,
+// no file written): the live port (a swap may have moved the app), the old JVM on it and its RSS,
+// one tick of the memory sampler (the same source the deploy's sampler uses), and whether another
+// target of the group is healthy. Contract: docs/contracts.md, "auto".
+import type { DeployConfig, StaticHost } from '../config/schema.ts';
+import { check, type Executor } from '../executors/types.ts';
+import { type BudgetInput, budgetInputFrom } from '../memory/budget.ts';
+import type { LoadBalancerPort } from '../ports.ts';
+import * as c from '../remote/commands.ts';
+import { layout } from '../remote/layout.ts';
+import { script } from '../remote/shell.ts';
+import * as sw from '../remote/swap.ts';
+import { type MemorySample, parseSamplerLine, toMemorySample } from '../sampler/parse.ts';
+import { samplerCommand } from '../sampler/script.ts';
+
+export type HostLook = { input: BudgetInput; otherHealthyTarget: boolean; oldPid?: number };
+
+/** VmRSS (kB) of one process, or nothing when it is gone. */
+const rssOf = (pid: number) =>
+  script('memory.rss', `awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true`, [pid]);
+
+export async function lookAtHost(opts: {
+  config: DeployConfig;
+  host: StaticHost;
+  exec: Executor;
+  /** Executors of the other configured hosts (their /health counts when there is no target group). */
+  others: Executor[];
+  lb?: { port: LoadBalancerPort; arn: string };
+  previous: MemorySample[];
+  signal?: AbortSignal;
+}): Promise<HostLook> {
+  const { config, exec, host } = opts;
+  const l = layout(config.app.dir);
+  const run = (cmd: Parameters<Executor['run']>[0]) => check(exec, cmd, { signal: opts.signal });
+  const live = sw.parseLivePort((await run(sw.readLivePort(l))).stdout, config.app.port);
+  const [how, pidText] = ((await run(c.findJvm(l, live))).stdout.trim().split('\n')[0] ?? '').split(' ');
+  const oldPid = pidText && (how === 'pidfile' || how === 'port') ? Number(pidText) : undefined;
+  const first = await oneSample(exec, config, host.name, opts.signal);
+  if (oldPid) {
+    const kb = Number((await run(rssOf(oldPid))).stdout.trim());
+    if (Number.isFinite(kb) && kb > 0) first.oldRssKb = kb;
+  }
+  return {
+    input: budgetInputFrom(first, config.memory, config.app.build.where, opts.previous),
+    otherHealthyTarget: await anotherHealthyTarget(opts),
+    ...(oldPid ? { oldPid } : {}),
+  };
+}
+
+// One tick of the deploy's own sampler, with a marks directory that does not exist: it reads and
+// writes nothing there (the per-process figures come out as not applicable).
+async function oneSample(
+  exec: Executor,
+  config: DeployConfig,
+  host: string,
+  signal?: AbortSignal,
+): Promise<MemorySample> {
+  const { argv } = samplerCommand({
+    marksDir: '/nonexistent/handoff-auto',
+    intervalSeconds: 1,
+    durationSeconds: 1,
+    source: config.memory.source,
+    ...(config.memory.cgroupPath ? { cgroupPath: config.memory.cgroupPath } : {}),
+  });
+  const r = await check(exec, { kind: 'memory.look', argv }, signal ? { signal } : {});
+  for (const line of r.stdout.split('\n')) {
+    const parsed = parseSamplerLine(line);
+    if (parsed.kind === 'sample') return toMemorySample(parsed, { host, startEpochMs: Date.now() });
+  }
+  throw new Error(
+    `${host}: the memory sampler gave no sample (${r.stdout.trim() || r.stderr.trim() || 'no output'})`,
+  );
+}
+
+async function anotherHealthyTarget(opts: Parameters<typeof lookAtHost>[0]): Promise<boolean> {
+  if (opts.lb) {
+    const states = await opts.lb.port.targetHealth(opts.lb.arn);
+    return states.some((s) => s.id !== opts.host.instanceId && s.state === 'healthy');
+  }
+  const { path, expectStatus } = opts.config.app.health;
+  for (const other of opts.others) {
+    const r = await other.run(
+      c.probeHealth(opts.config.app.port, path),
+      opts.signal ? { signal: opts.signal } : {},
+    );
+    if (r.stdout.trim() === String(expectStatus)) return true;
+  }
+  return false;
+}

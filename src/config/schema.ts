@@ -65,7 +65,7 @@ const healthCheck = z
     healthyThreshold: threshold('HealthyThresholdCount (2-10).'),
   })
   .describe(
-    "The target group's health check: used when there is no targetGroup, and by `plan` when AWS cannot be asked (no credentials, no network; labelled in the plan). `run` always reads the target group.",
+    "The target group's health check: used when there is no targetGroup, and by `plan` and `run --dry-run` when AWS cannot be asked (no credentials, no network; labelled). A real `run` always reads the target group.",
   );
 
 const loadBalancer = z

@@ -51,3 +51,42 @@ export class RecordingLoadBalancer implements LoadBalancerPort {
     this.snapshot?.set(target.id, { ...target, state: after });
   }
 }
+
+/**
+ * The dry run's stand-in when AWS cannot be asked (no credentials, no network) and the plan fell
+ * back to the config's numbers: the target group is named, not read (its ARN is unknown), and
+ * every host with an instanceId is taken as a healthy target. `note` says so in the output; a
+ * real run never uses it (it reads the group and stops if it cannot).
+ */
+export function offlineTargetGroup(
+  config: { loadBalancer: { targetGroup?: string; deregistrationDelaySeconds: number } },
+  hosts: readonly { name: string; instanceId?: string }[],
+  healthCheck: TargetGroupInfo['healthCheck'],
+): { port: LoadBalancerPort; arn: string; note: string } {
+  const name = config.loadBalancer.targetGroup ?? 'target-group';
+  const arn = `${name} (offline: its ARN not read)`;
+  const targets = hosts.flatMap((h) => (h.instanceId ? [h.instanceId] : []));
+  const named = hosts.filter((h) => h.instanceId).map((h) => h.name);
+  const port: LoadBalancerPort = {
+    describeTargetGroup: async () => ({
+      arn,
+      name,
+      port: 0,
+      healthCheck,
+      healthCheckPath: '/',
+      deregistrationDelaySeconds: config.loadBalancer.deregistrationDelaySeconds,
+    }),
+    targetHealth: async () => targets.map((id) => ({ id, state: 'healthy' as const })),
+    deregister: async () => {},
+    register: async () => {},
+  };
+  const who = named.length ? `${listed(named)} assumed healthy` : 'no host has an instanceId';
+  return {
+    port,
+    arn,
+    note: `target health not read (AWS could not be asked): ${who}; the load-balancer calls below name target group ${name}, not its ARN`,
+  };
+}
+
+const listed = (names: string[]) =>
+  names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;

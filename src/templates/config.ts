@@ -41,8 +41,9 @@ export default defineConfig({
   ],
 
   // Example: \`run\` reads the health check and the deregistration delay from this target group.
-  // healthCheck and deregistrationDelaySeconds are what \`plan\` uses when AWS cannot be asked (no
-  // credentials, no network), labelled as such: copy them from the target group (these are examples).
+  // healthCheck and deregistrationDelaySeconds are what \`plan\` and \`run --dry-run\` use when AWS
+  // cannot be asked (no credentials, no network), labelled as such: copy them from the target group
+  // (these are examples).
   // Without a targetGroup they are the only source (drain mode 'termination' only).
   loadBalancer: {
     targetGroup: 'my-app-tg',
@@ -101,7 +102,7 @@ export default defineConfig({
 
   lock: { staleAfterMinutes: 60 },
 
-  report: { dir: 'deploy-report' }, // report.json, memory.csv, memory.svg, summary.md
+  report: { dir: 'deploy-report' }, // report.json, report.html, memory.csv, memory.svg, summary.md, events.ndjson
 });
 `;
 }

@@ -2,6 +2,8 @@
 // backslashes as written; GitHub's ${{ }} expressions go through gh() so that JavaScript does not
 // read them as interpolations.
 const gh = (expr: string) => `\${{ ${expr} }}`;
+// A backtick cannot be written inside String.raw without a backslash that String.raw would keep.
+const code = (text: string) => `\`${text}\``;
 
 /**
  * Each action at a commit, with its release in a comment: the current majors, all on the Node 24
@@ -70,7 +72,7 @@ jobs:
           aws-region: ${gh('vars.AWS_REGION')}
           # These credentials are never refreshed: a deploy that outlives them fails half-way.
           # 3600 s is IAM's default maximum session; a longer value fails on a default role. If
-          # \`npx --no-install handoff plan\` prints a total near an hour, raise the role's
+          # ${code('npx --no-install handoff plan')} prints a total near an hour, raise the role's
           # MaxSessionDuration first, then this.
           role-duration-seconds: 3600
 

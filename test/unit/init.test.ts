@@ -71,6 +71,12 @@ describe('deploy init: the workflow', () => {
     expect(job.steps.indexOf(upload!)).toBeGreaterThan(deployIndex);
   });
 
+  it('comments read as written: no backslash left over from the template literal', async () => {
+    const { text } = await initialized();
+    expect(text).not.toMatch(/\\`/);
+    expect(text).toMatch(/# `npx --no-install handoff plan` prints a total near an hour/);
+  });
+
   it('takes known_hosts from a secret (never ssh-keyscan) and writes key and known_hosts 0600', async () => {
     const { dir, job } = await initialized();
     const ssh = job.steps.find((s) => s.run?.includes('known_hosts'))!;
@@ -240,6 +246,16 @@ describe('deploy init: --force, --no-workflow', () => {
     expect(r.out).toMatch(/^Wrote deploy\.config\.ts\./);
     expect(r.out).not.toMatch(/Secrets and variables/);
   });
+
+  it('--no-workflow over an existing config names the fixes that apply (not --no-workflow again)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'deploy.config.ts'), '// mine\n');
+    const r = await init(dir, '--no-workflow');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/deploy\.config\.ts already exists.*nothing was written.*--force/);
+    expect(r.err).not.toMatch(/or --no-workflow/);
+    expect(readFileSync(join(dir, 'deploy.config.ts'), 'utf8')).toBe('// mine\n');
+  });
 });
 
 describe('deploy init: .gitignore and next steps', () => {
@@ -308,11 +324,39 @@ describe('deploy init: the first plan on its config, without AWS', () => {
     expect(plan.awsFallback.reason).toMatch(/AWS not reachable: ECONNREFUSED/);
   });
 
-  it('run never falls back: it needs the real target group', async () => {
+  it('run --dry-run falls back like plan, labelled, and says the target health is assumed', async () => {
     const { dir } = await initialized();
     const r = await runCli(['run', '--dry-run'], dir, offline);
-    expect(r.code).not.toBe(0);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Health check \(source: config, OFFLINE FALLBACK for target group my-app-tg\)/);
+    expect(r.stdout).toMatch(
+      /target health not read \(AWS could not be asked\): web-1 and web-2 assumed healthy/,
+    );
+    expect(r.stdout).toMatch(/\[web-2\] deployed/);
+    expect(r.stderr).toBe('');
+  });
+
+  it('in deregister mode the dry run lists the calls against the target group by name', async () => {
+    const { dir } = await initialized();
+    const file = join(dir, 'deploy.config.ts');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/drain: \{[^}]*\}/, "drain: { mode: 'deregister' }"),
+    );
+    const r = await runCli(['run', '--dry-run'], dir, offline);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /web-1 +elbv2 +DeregisterTargets --target-group-arn my-app-tg \(offline: its ARN not read\) --targets Id=i-0123456789abcdef0/,
+    );
+    expect(r.stdout).toMatch(/web-2 +elbv2 +RegisterTargets .*Id=i-0fedcba9876543210/);
+  });
+
+  it('a real run never falls back: it needs the real target group, and touches nothing', async () => {
+    const { dir } = await initialized();
+    const r = await runCli(['run', '--yes'], dir, offline);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no AWS credentials found/);
+    expect(r.stdout + r.stderr).not.toMatch(/preflight|lock/);
   });
 
   it('without healthCheck numbers in the config the error says how to plan offline', async () => {

@@ -20,7 +20,7 @@ export async function initCommand(values: Record<string, unknown>, io: Io): Prom
     { name: CONFIG, text: configTemplate() },
     ...(withWorkflow ? [{ name: WORKFLOW, text: workflowTemplate() }] : []),
   ];
-  refuseTaken(io.cwd, files, force);
+  refuseTaken(io.cwd, files, force, withWorkflow);
   for (const f of files) {
     const path = resolve(io.cwd, f.name);
     mkdirSync(dirname(path), { recursive: true });
@@ -38,7 +38,7 @@ export async function initCommand(values: Record<string, unknown>, io: Io): Prom
   return EXIT.deployed;
 }
 
-function refuseTaken(cwd: string, files: { name: string }[], force: boolean): void {
+function refuseTaken(cwd: string, files: { name: string }[], force: boolean, withWorkflow: boolean): void {
   // Another config file the loader would also find (deploy.config.mjs ...) is never replaced,
   // even with --force: two configs side by side leave one silently unused.
   const others = CONFIG_NAMES.filter((n) => n !== CONFIG && existsSync(resolve(cwd, n)));
@@ -49,7 +49,7 @@ function refuseTaken(cwd: string, files: { name: string }[], force: boolean): vo
   const one = taken.length === 1;
   const fix = force
     ? `--force replaces only ${CONFIG} and ${WORKFLOW}; remove ${one ? 'it' : 'them'} first`
-    : `Move ${one ? 'it' : 'them'} aside, pass --force to overwrite${others.length ? ` (${others.join(', ')}: remove by hand)` : ''}, or --no-workflow to write the config alone`;
+    : `Move ${one ? 'it' : 'them'} aside, pass --force to overwrite${others.length ? ` (${others.join(', ')}: remove by hand)` : ''}${withWorkflow ? ', or --no-workflow to write the config alone' : ''}`;
   throw new UsageError(
     `${taken.join(' and ')} already exist${one ? 's' : ''} in ${cwd}; nothing was written. ${fix}.`,
   );

@@ -10,7 +10,7 @@ import { buildLocally, describeSource, releaseId, uploaderFor, withCommitFile } 
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
 import { limitTo, type Recorded, RecordingExecutor } from '../../executors/recording.ts';
-import { RecordingLoadBalancer } from '../../executors/recording-lb.ts';
+import { offlineTargetGroup, RecordingLoadBalancer } from '../../executors/recording-lb.ts';
 import type { SamplerRun } from '../../memory/collect.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
 import { renderRecorded } from '../../render/recorded.ts';
@@ -39,7 +39,10 @@ import {
 
 export async function runCommand(values: Record<string, unknown>, io: Io): Promise<number> {
   const dryRun = Boolean(values['dry-run']);
-  const { plan, config, hosts, allHosts, configWarnings, uncommitted } = await makePlan(values, io);
+  // A dry run may plan offline as `plan` does (labelled); a real run reads the target group or stops.
+  const { plan, config, hosts, allHosts, configWarnings, uncommitted } = await makePlan(values, io, {
+    offlineFallback: dryRun,
+  });
   const human = values.json ? io.stderr : io.stdout;
   const redact = configRedactor(config);
   const reportDir = resolve(io.cwd, (values['report-dir'] as string | undefined) ?? config.report.dir);
@@ -74,7 +77,9 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
 
   // The load balancer, when it can be asked (a target group): confirms drains and re-admission.
   const recorded: Recorded[] = [];
-  const live = await loadBalancerFor(config, { signal: interrupt.signal });
+  const offline = plan.awsFallback ? offlineTargetGroup(config, allHosts, plan.healthCheck) : undefined;
+  if (offline) output.say(`${offline.note}\n`);
+  const live = offline ?? (await loadBalancerFor(config, { signal: interrupt.signal }));
   const lb =
     live && dryRun
       ? { ...live, port: new RecordingLoadBalancer(live.port, recorded, hostOfTarget(hosts)) }

@@ -64,6 +64,18 @@ describe('sample usage errors exit 2', () => {
     });
 });
 
+/** One host, web-1, on the test SSH server; the app under `dir`. */
+function oneHostConfig(dir: string, port: number): Record<string, unknown> {
+  return {
+    app: { name: 'demo', dir: join(dir, 'app'), port: 8080 },
+    hosts: [{ name: 'web-1', host: '127.0.0.1', port, user: 'root', privateKeyPath: 'id_ed25519' }],
+    loadBalancer: {
+      healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
+    },
+    ssh: { knownHostsPath: 'known_hosts' },
+  };
+}
+
 describe('a history.jsonl line cut short (a full disk, a killed write) is skipped with a warning', () => {
   let server: TestSshServer;
   let dir: string;
@@ -89,16 +101,7 @@ describe('a history.jsonl line cut short (a full disk, a killed write) is skippe
       join(meta, 'history.jsonl'),
       `${entry('r1', null)}\n{"release":"r2","from":"r1","res\n${entry('r2', 'r1')}\n`,
     );
-    writeConfig(dir, {
-      app: { name: 'demo', dir: join(dir, 'app'), port: 8080 },
-      hosts: [
-        { name: 'web-1', host: '127.0.0.1', port: server.port, user: 'root', privateKeyPath: 'id_ed25519' },
-      ],
-      loadBalancer: {
-        healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
-      },
-      ssh: { knownHostsPath: 'known_hosts' },
-    });
+    writeConfig(dir, oneHostConfig(dir, server.port));
   });
   afterAll(() => server.close());
 
@@ -119,5 +122,59 @@ describe('a history.jsonl line cut short (a full disk, a killed write) is skippe
     );
     expect(r.stderr).toContain('web-1: no deploy of the current release (r3) in its history');
     expect(r.code).toBe(2);
+  });
+});
+
+describe('status names the environment it applied, and the one holding a lock', () => {
+  let server: TestSshServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    server = await startSshServer({ dir, shell: true });
+    mkdirSync(join(dir, 'app', 'releases', 'r1'), { recursive: true });
+    symlinkSync(join(dir, 'app', 'releases', 'r1'), join(dir, 'app', 'current'));
+    mkdirSync(join(dir, 'app', '.handoff', 'lock'), { recursive: true });
+    writeFileSync(
+      join(dir, 'app', '.handoff', 'lock', 'owner.json'),
+      JSON.stringify({
+        token: 't',
+        owner: 'ci@runner',
+        pid: 7,
+        machine: 'runner',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        environment: 'staging',
+      }),
+    );
+    writeConfig(dir, {
+      ...oneHostConfig(dir, server.port),
+      environments: { staging: { app: { name: 'demo-staging' } } },
+    });
+  });
+  afterAll(() => server.close());
+
+  it('text: a first line with the app and the environment; the lock with its environment', async () => {
+    const r = await runCli(['status', '--env', 'staging'], dir, OFFLINE_AWS);
+    expect(r.code, r.stderr).toBe(0);
+    const [head, host] = r.stdout.split('\n');
+    expect(head).toBe('demo-staging · environment staging');
+    expect(host).toMatch(
+      /^web-1: release r1, .*; LOCKED by ci@runner since 2026-01-01T00:00:00.000Z \(environment staging\)$/,
+    );
+  });
+
+  it('text without --env: no environment line', async () => {
+    const r = await runCli(['status'], dir, OFFLINE_AWS);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^web-1: release r1, /);
+  });
+
+  it('--json: the environment applied, and the lock owner’s', async () => {
+    const r = await runCli(['status', '--env', 'staging', '--json'], dir, OFFLINE_AWS);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ app: 'demo-staging', environment: 'staging' });
+    expect(doc.hosts[0].lock).toMatchObject({ owner: 'ci@runner', environment: 'staging' });
+    const base = JSON.parse((await runCli(['status', '--json'], dir, OFFLINE_AWS)).stdout);
+    expect(base).not.toHaveProperty('environment');
   });
 });

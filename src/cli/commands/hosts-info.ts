@@ -15,7 +15,7 @@ type Values = Record<string, unknown>;
 type Run = (cmd: Cmd) => Promise<string>;
 
 async function eachHost<T>(values: Values, io: Io, fn: (l: Layout, run: Run, host: string) => Promise<T>) {
-  const { config } = await loadConfig({
+  const { config, environment } = await loadConfig({
     cwd: io.cwd,
     file: values.config as string | undefined,
     environment: values.env as string | undefined,
@@ -34,11 +34,11 @@ async function eachHost<T>(values: Values, io: Io, fn: (l: Layout, run: Run, hos
       await exec.close();
     }
   }
-  return { config, out };
+  return { config, environment, out };
 }
 
 export async function statusCommand(values: Values, io: Io): Promise<number> {
-  const { config, out } = await eachHost(values, io, async (l, run) => {
+  const { config, environment, out } = await eachHost(values, io, async (l, run): Promise<HostStatus> => {
     const lines = (await run(c.readState(l))).split('\n');
     const kv = Object.fromEntries(
       lines.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
@@ -58,16 +58,32 @@ export async function statusCommand(values: Values, io: Io): Promise<number> {
       livePort: livePort ? parseLivePort(livePort, 0) || null : null,
     };
   });
-  if (values.json)
-    io.stdout.write(
-      `${JSON.stringify({ version: 1, app: config.app.name, hosts: out.map((o) => ({ name: o.host, ...o.value })) }, null, 2)}\n`,
-    );
-  else
-    for (const { host, value: v } of out)
-      io.stdout.write(
-        `${host}: release ${v.release ?? '(none)'}, pid ${v.pid ?? '-'} ${v.running ? 'running' : 'NOT running'}${v.livePort ? ` on port ${v.livePort}` : ''}; ${v.releases.length} release(s) kept${v.lock ? `; LOCKED by ${v.lock.owner} since ${v.lock.startedAt}` : ''}\n`,
-      );
+  if (values.json) {
+    const hosts = out.map((o) => ({ name: o.host, ...o.value }));
+    const doc = { version: 1, app: config.app.name, ...(environment ? { environment } : {}), hosts };
+    io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return EXIT.deployed;
+  }
+  // The environment applied (--env) heads the list: staging and production often share an app name.
+  if (environment) io.stdout.write(`${config.app.name} · environment ${environment}\n`);
+  for (const { host, value: v } of out) io.stdout.write(`${host}: ${statusLine(v)}\n`);
   return EXIT.deployed;
+}
+
+type HostStatus = {
+  release: string | null;
+  pid: number | null;
+  running: boolean;
+  releases: string[];
+  lock: { owner: string; startedAt: string; environment?: string } | null;
+  livePort: number | null;
+};
+
+function statusLine(v: HostStatus): string {
+  const lock = v.lock
+    ? `; LOCKED by ${v.lock.owner} since ${v.lock.startedAt}${v.lock.environment ? ` (environment ${v.lock.environment})` : ''}`
+    : '';
+  return `release ${v.release ?? '(none)'}, pid ${v.pid ?? '-'} ${v.running ? 'running' : 'NOT running'}${v.livePort ? ` on port ${v.livePort}` : ''}; ${v.releases.length} release(s) kept${lock}`;
 }
 
 /** One line of history.jsonl (docs/contracts.md); older lines may lack newer fields. */

@@ -21,10 +21,10 @@ export const rollout = z
         "Targets that must stay healthy: a count, or 'P%' of the fleet (rounded up). Checked against the load balancer (or the hosts' own health) before every drain and never broken: a host waits until draining it keeps the floor. --allow-downtime is the only way below it.",
       ),
     onFailure: z
-      .literal('stop')
+      .enum(['stop', 'rollback-all'])
       .default('stop')
       .describe(
-        "'stop': the first failure stops new drains; the failed hosts are restored, hosts already draining finish, the rest are not touched.",
+        "'stop': the first failure stops new drains; the failed hosts are restored, hosts already draining finish, the rest are not touched. 'rollback-all': as 'stop', then the hosts this deploy got onto the new release go back to their previous one (newest first, in batches, the floor kept).",
       ),
     floorWaitSeconds: z
       .number()

@@ -16,6 +16,7 @@ import type { DeployResult, EmitFn } from './events.ts';
 import { fleetFor, gated, heldBack, refuseImpossibleFloor, runBatches } from './fleet.ts';
 import { type HostOutcome, runHost } from './host.ts';
 import { acquireLocks, releaseLocks } from './locks.ts';
+import { rollBackDeployed } from './rollback-all.ts';
 import type { ReleaseCommit } from './source.ts';
 import { PreflightError, stepsFor } from './steps.ts';
 
@@ -81,6 +82,7 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
   const execs = new Map<string, Executor>();
   const peerExecs = new Map<string, Executor>();
   const reports: HostReport[] = [];
+  let rolledBackToo = '';
   try {
     for (const host of deps.hosts) execs.set(host.name, await deps.connect(host));
     await acquireLocks(execs, l, deps.owner, {
@@ -102,6 +104,7 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
           deployHost(d, host, index, all, gate ? gated(steps, gate) : steps),
         )),
       );
+      rolledBackToo = await rollBackIfAsked(deps, reports, all, batchSize);
     } finally {
       await bestEffort(emit, undefined, () => releaseLocks(execs, l, deps.owner.token));
     }
@@ -117,7 +120,8 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
       result: 'skipped',
       outcome: { result: 'skipped', steps: [] },
     });
-  const run = summarize(reports, startedAt, new Date(clock.now()).toISOString());
+  const summarized = summarize(reports, startedAt, new Date(clock.now()).toISOString());
+  const run = rolledBackToo ? { ...summarized, error: `${summarized.error}${rolledBackToo}` } : summarized;
   if (deps.signal.aborted && run.result === 'deployed' && reports.some((r) => r.result === 'skipped'))
     return {
       ...run,
@@ -129,6 +133,25 @@ export async function deploy(deps: DeployDeps): Promise<DeployRun> {
         .join(', ')} not deployed; the others run the new release`,
     };
   return run;
+}
+
+/** rollout.onFailure 'rollback-all': the hosts deployed go back, behind a gate of their own. */
+async function rollBackIfAsked(
+  deps: DeployDeps,
+  reports: HostReport[],
+  all: Map<string, Executor>,
+  batchSize: number,
+): Promise<string> {
+  if (deps.config.rollout.onFailure !== 'rollback-all') return '';
+  const gate = fleetFor(deps, all).gate;
+  return rollBackDeployed(reports, {
+    hosts: deps.hosts,
+    batchSize,
+    signal: deps.signal,
+    ...(gate ? { gate } : {}),
+    again: (host, index, release, steps) =>
+      deployHost({ ...deps, releaseId: release, rollback: true }, host, index, all, steps),
+  });
 }
 
 /** One host through its steps, its report, and its line in the host's history (best effort). */
@@ -217,7 +240,10 @@ function hostContext(
 
 function summarize(hosts: HostReport[], startedAt: string, endedAt: string): DeployRun {
   const failed = hosts.find((h) => h.result === 'failed');
-  const rolledBack = hosts.find((h) => h.result === 'rolled-back');
+  // The host that failed, not one rollout.onFailure 'rollback-all' took back after it.
+  const rolledBack =
+    hosts.find((h) => h.result === 'rolled-back' && h.outcome.error) ??
+    hosts.find((h) => h.result === 'rolled-back');
   if (failed) {
     const error = `${failed.name}: ${failed.outcome.error?.message}; rollback failed: ${failed.outcome.rollbackError?.message}${undoNote(failed.outcome, failed.outcome.rollbackError)}`;
     return { result: 'failed', exitCode: EXIT.rollbackFailed, startedAt, endedAt, hosts, error };

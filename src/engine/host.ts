@@ -6,7 +6,8 @@ import type { EngineStep, HostResult } from './events.ts';
 import { waitUntilSettled } from './waits.ts';
 
 export type StepRecord = {
-  name: EngineStep | `undo:${EngineStep}`;
+  /** `rollback:<step>`: rollout.onFailure 'rollback-all' taking a deployed host back (rollback-all.ts). */
+  name: EngineStep | `undo:${EngineStep}` | `rollback:${EngineStep}`;
   startedAt: string;
   endedAt: string;
   ok: boolean;

@@ -8,7 +8,7 @@ export type Amount = number | `${number}%`;
 export type RolloutConfig = {
   batchSize: Amount;
   minHealthy: Amount;
-  onFailure: 'stop';
+  onFailure: 'stop' | 'rollback-all';
 };
 
 const percent = (a: Amount): number | undefined =>

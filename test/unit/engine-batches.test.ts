@@ -43,6 +43,16 @@ function mostOut(events: DeployEvent[]): number {
 const order = (events: DeployEvent[], kind: string) =>
   events.filter((e) => e.kind === kind).map((e) => (e as { host: string }).host);
 
+/** Six hosts where h4's build fails (the second batch, with batches of 3). */
+const h4BuildFails = (rollout: Record<string, unknown>) => {
+  const model = hostsModel();
+  return runEngine({
+    config: fleet(rollout),
+    respond: (host, cmd) =>
+      host === 'h4' && cmd.kind === 'build.run' ? { code: 1, stderr: 'BUILD FAILED' } : model(host, cmd),
+  });
+};
+
 describe('batches', () => {
   it('batches of 2 with a floor of 4 of 6: two hosts side by side, the next batch after both', async () => {
     const r = await runEngine({ config: fleet({ batchSize: 2, minHealthy: 4 }), respond: hostsModel() });
@@ -71,12 +81,7 @@ describe('batches', () => {
   });
 
   it('a failure in the second batch stops new drains: the failed host restored, the draining one finishes, the waiting one untouched', async () => {
-    const model = hostsModel();
-    const r = await runEngine({
-      config: fleet({ batchSize: 3, minHealthy: 4 }),
-      respond: (host, cmd) =>
-        host === 'h4' && cmd.kind === 'build.run' ? { code: 1, stderr: 'BUILD FAILED' } : model(host, cmd),
-    });
+    const r = await h4BuildFails({ batchSize: 3, minHealthy: 4 });
     expect(r.run.exitCode).toBe(1);
     expect(Object.fromEntries(r.run.hosts.map((h) => [h.name, h.result]))).toEqual({
       h1: 'deployed',
@@ -108,5 +113,78 @@ describe('batches', () => {
         'rollout.minHealthy 100% is 3 of 3 targets: no host could ever be drained. Lower rollout.minHealthy, or pass --allow-downtime',
     });
     expect(log).toEqual([]);
+  });
+});
+
+/** The release each host's jvm.start commands started, in order. */
+const started = (log: { host: string; kind: string; command: string }[], host: string) =>
+  log
+    .filter((r) => r.host === host && r.kind === 'jvm.start')
+    .map((r) => /\/releases\/([^\s'/]+)/.exec(r.command)?.[1]);
+
+describe("onFailure: 'rollback-all'", () => {
+  it('a failure in the second batch: the hosts already deployed are rolled back too, newest first, the floor kept', async () => {
+    const r = await h4BuildFails({ batchSize: 3, minHealthy: 4, onFailure: 'rollback-all' });
+    expect(r.run.exitCode).toBe(1);
+    expect(Object.fromEntries(r.run.hosts.map((h) => [h.name, h.result]))).toEqual({
+      h1: 'rolled-back',
+      h2: 'rolled-back',
+      h3: 'rolled-back',
+      h4: 'rolled-back',
+      h5: 'rolled-back',
+      h6: 'skipped',
+    });
+    // Deployed r2, then r1 started again from its recorded command; h4 never started r2.
+    for (const h of ['h1', 'h2', 'h3', 'h5']) expect(started(r.log, h), h).toEqual(['r2', 'r1']);
+    expect(kinds(r.log, 'h6')).not.toContain('drain.post');
+    // The error names the host that failed, not one rolled back after it.
+    expect(r.run.error).toMatch(/^h4: /);
+    expect(r.run.error).toMatch(/rolled back too \(rollout\.onFailure rollback-all\): h5, h3, h2, h1/);
+    // Newest first (h5 of batch 2, then the first batch backwards); never more than 2 out of 6 (floor 4).
+    const drains = r.log.filter((x) => x.kind === 'drain.post').map((x) => x.host);
+    expect(drains.slice(-4)).toEqual(['h5', 'h3', 'h2', 'h1']);
+    expect(mostOut(r.events)).toBeLessThanOrEqual(2);
+    // The report keeps both: the deploy's steps, then the rollback's, named rollback:<step>.
+    const h1 = r.run.hosts.find((h) => h.name === 'h1')!;
+    expect(h1.release).toEqual({ from: 'r1', to: 'r2' });
+    const names = h1.outcome.steps.map((s) => s.name);
+    expect(names.slice(0, 2)).toEqual(['preflight', 'upload']);
+    expect(names).toContain('rollback:settle');
+    expect(names.filter((n) => n === 'settle')).toHaveLength(1);
+  });
+
+  it("with 'stop' (the default) the deployed hosts stay on the new release", async () => {
+    const r = await h4BuildFails({ batchSize: 3, minHealthy: 4 });
+    for (const h of ['h1', 'h2', 'h3', 'h5']) expect(started(r.log, h), h).toEqual(['r2']);
+  });
+
+  it('a host whose rollback fails is restored to the new release and named; the others still go back', async () => {
+    const model = hostsModel();
+    let h2Starts = 0;
+    const r = await runEngine({
+      config: fleet({ batchSize: 3, minHealthy: 4, onFailure: 'rollback-all' }),
+      respond: (host, cmd) => {
+        if (host === 'h4' && cmd.kind === 'build.run') return { code: 1, stderr: 'BUILD FAILED' };
+        // h2's second start (r1, the rollback) fails; its undo brings r2 back.
+        if (host === 'h2' && cmd.kind === 'jvm.start' && ++h2Starts === 2)
+          return { code: 1, stderr: 'no java' };
+        return model(host, cmd);
+      },
+    });
+    expect(r.run.exitCode).toBe(1);
+    const result = Object.fromEntries(r.run.hosts.map((h) => [h.name, h.result]));
+    expect(result).toMatchObject({ h1: 'rolled-back', h2: 'deployed', h3: 'rolled-back', h5: 'rolled-back' });
+    expect(r.run.error).toMatch(/h2 could not be rolled back and serves the new release \(r2\): /);
+  });
+
+  it('no rollback after an interrupt: the hosts deployed stay as they are', async () => {
+    const model = hostsModel();
+    const r = await runEngine({
+      config: fleet({ batchSize: 3, minHealthy: 4, onFailure: 'rollback-all' }),
+      respond: model,
+      abortWhen: (host, cmd) => host === 'h4' && cmd.kind === 'build.run',
+    });
+    expect(r.run.exitCode).toBe(1);
+    for (const h of ['h1', 'h2', 'h3']) expect(started(r.log, h), h).toEqual(['r2']);
   });
 });

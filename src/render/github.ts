@@ -1,10 +1,12 @@
-// GitHub Actions (GITHUB_ACTIONS=true): the plain lines, one collapsible group per host, and
+// GitHub Actions (GITHUB_ACTIONS=true): the plain lines, one collapsible group per host (hosts side
+// by side are written one block each), and
 // annotations for failures and rollbacks so they show on the run page without opening the log.
 // Workflow commands are formatted here (no @actions/core): the format is a few escaping rules.
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { type ConfigIssue, issueText } from '../config/issues.ts';
 import type { DeployEvent } from '../engine/events.ts';
+import { byHost } from './per-host.ts';
 import { lineClock, plainLine } from './plain.ts';
 
 /** Message part of a workflow command: only % CR LF are special. */
@@ -41,61 +43,58 @@ export function fenceCommands(text: string, token: string = randomUUID()): strin
 export function githubRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => void {
   const token = randomUUID();
   const clock = lineClock();
-  let openGroup: string | undefined;
   let failed = false;
-  const write = (line: string) => out.write(`${line}\n`);
-  const writePlain = (text: string) => {
-    out.write(fenceCommands(`${text}\n`, token));
-  };
-  const endGroup = () => {
-    if (openGroup === undefined) return;
-    write('::endgroup::');
-    openGroup = undefined;
-  };
-  const annotate = (level: 'error' | 'warning', title: string, message: string) => {
+  // One group per host, never interleaved (groups do not nest): hosts side by side are written
+  // one block each (per-host.ts), their annotations with them.
+  const route = byHost((text) => out.write(text), {
+    open: (host) => [`::group::${escapeData(host)}\n`],
+    close: () => ['::endgroup::\n'],
+  });
+  const annotation = (level: 'error' | 'warning', title: string, message: string) => {
     if (level === 'error') failed = true;
-    write(workflowCommand(level, { title }, message));
+    return `${workflowCommand(level, { title }, message)}\n`;
   };
 
   return (e) => {
+    const at = e as { kind: string; host?: string };
     // A warn or error log is its own line in the log: the annotation shows there, no plain twin.
     if (e.kind === 'log' && e.level !== 'info') {
       const title = e.host ? `handoff: ${e.host}` : 'handoff';
-      return annotate(e.level === 'error' ? 'error' : 'warning', title, e.message);
+      return route(at, annotation(e.level === 'error' ? 'error' : 'warning', title, e.message));
     }
-    if (e.kind === 'host:start') {
-      endGroup(); // groups do not nest: never leave one open across hosts
-      openGroup = e.host;
-      write(`::group::${escapeData(e.host)}`);
-    }
-    if (e.kind === 'deploy:end') endGroup();
     const line = plainLine(e, clock(e));
-    if (line !== undefined) writePlain(line);
-    switch (e.kind) {
-      case 'step:end':
-        if (!e.ok) annotate('error', `${e.step} failed on ${e.host}`, e.detail);
-        break;
-      case 'rollback:start':
-        annotate('warning', `rolling back ${e.host}`, `restoring the previous release: ${e.reason}`);
-        break;
-      case 'rollback:end':
-        if (!e.ok)
-          annotate(
+    if (line !== undefined) route(at, fenceCommands(`${line}\n`, token));
+    const note = annotationOf(e, failed);
+    if (note) route(at, annotation(...note));
+  };
+}
+
+/** The annotation an event deserves, if any: failures, rollbacks, and an exit that is not 0. */
+function annotationOf(
+  e: DeployEvent,
+  failedBefore: boolean,
+): ['error' | 'warning', string, string] | undefined {
+  switch (e.kind) {
+    case 'step:end':
+      return e.ok ? undefined : ['error', `${e.step} failed on ${e.host}`, e.detail];
+    case 'rollback:start':
+      return ['warning', `rolling back ${e.host}`, `restoring the previous release: ${e.reason}`];
+    case 'rollback:end':
+      return e.ok
+        ? undefined
+        : [
             'error',
             `rollback failed on ${e.host}`,
             `${e.detail}\nThe host may not be serving: a person is needed (deploy status, deploy rollback).`,
-          );
-        break;
-      case 'host:end':
-        endGroup();
-        break;
-      case 'deploy:end':
-        // An interrupt, or a failure outside any step, still deserves one annotation.
-        if (e.exitCode !== 0 && !failed)
-          annotate('error', `deploy ${e.result}`, `exit ${e.exitCode}; see the log and the report`);
-        break;
-    }
-  };
+          ];
+    case 'deploy:end':
+      // An interrupt, or a failure outside any step, still deserves one annotation.
+      return e.exitCode !== 0 && !failedBefore
+        ? ['error', `deploy ${e.result}`, `exit ${e.exitCode}; see the log and the report`]
+        : undefined;
+    default:
+      return undefined;
+  }
 }
 
 const FAILURE_TITLES: Record<number, string> = {

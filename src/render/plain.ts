@@ -1,5 +1,6 @@
 // Plain lines for logs and CI (not a TTY): one line per meaningful event, no ANSI.
 import type { DeployEvent } from '../engine/events.ts';
+import { byHost } from './per-host.ts';
 
 const time = (at: number) => new Date(at).toISOString().slice(11, 19);
 
@@ -45,10 +46,12 @@ export function plainLine(e: DeployEvent, t = time(e.at)): string | undefined {
   }
 }
 
+/** Plain lines, each host's kept together when hosts run side by side (per-host.ts). */
 export function plainRenderer(out: NodeJS.WritableStream): (e: DeployEvent) => void {
   const clock = lineClock();
+  const route = byHost((text) => out.write(text));
   return (e) => {
     const line = plainLine(e, clock(e));
-    if (line !== undefined) out.write(`${line}\n`);
+    if (line !== undefined) route(e as { kind: string; host?: string }, `${line}\n`);
   };
 }

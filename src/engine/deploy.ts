@@ -9,6 +9,7 @@ import type { LoadBalancerPort } from '../ports.ts';
 import * as c from '../remote/commands.ts';
 import { layout } from '../remote/layout.ts';
 import type { LockOwner } from '../remote/lock.ts';
+import { withSharedHealth } from '../rollout/shared-health.ts';
 import { concrete } from '../strategy/auto.ts';
 import type { Clock } from './clock.ts';
 import type { HostCtx, Step, Uploader } from './context.ts';
@@ -65,8 +66,9 @@ export type DeployRun = {
   error?: string;
 };
 
-export async function deploy(deps: DeployDeps): Promise<DeployRun> {
-  refuseImpossibleFloor(deps);
+export async function deploy(given: DeployDeps): Promise<DeployRun> {
+  refuseImpossibleFloor(given);
+  const deps = withSharedHealth(given); // hosts side by side: one DescribeTargetHealth for all
   const { config, emit, clock } = deps;
   const startedAt = new Date(clock.now()).toISOString();
   const l = layout(config.app.dir);

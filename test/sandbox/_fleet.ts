@@ -53,10 +53,11 @@ export function fleetSource(failOn: string[] = []): string {
 
 export function fleetConfig(
   state: SandboxState,
-  o: { source: string; rollout: Record<string, unknown> },
+  o: { source: string; rollout: Record<string, unknown>; hosts?: number },
 ): { dir: string; file: string } {
   return sandboxConfig(state, {
     source: o.source,
+    ...(o.hosts ? { hosts: o.hosts } : {}),
     app: {
       build: {
         where: 'local',
@@ -81,8 +82,9 @@ export function sampleFloor(state: SandboxState): { stop(): Promise<FloorSample[
   const nodes = state.alb?.nodes ?? [];
   const samples: FloorSample[] = [];
   let running = true;
+  const t0 = Date.now();
   const loop = (async () => {
-    while (running) {
+    for (let k = 1; running; k++) {
       const at = Date.now();
       const views = await albNodeViews(nodes);
       samples.push({
@@ -94,7 +96,8 @@ export function sampleFloor(state: SandboxState): { stop(): Promise<FloorSample[
           ]),
         ),
       });
-      await new Promise((r) => setTimeout(r, Math.max(0, at + 1000 - Date.now())));
+      // On a fixed schedule: a slow look (a loaded machine) does not push the next ones back.
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + k * 1000 - Date.now())));
     }
   })();
   return {

@@ -13,6 +13,8 @@ export type BudgetInput = {
   source: string;
   /** Where the build runs (app.build.where); a local build takes nothing on the host. Default: host. */
   buildWhere?: 'host' | 'local';
+  /** Where the build and new-JVM figures came from (budgetInputFrom). */
+  from?: { build: InputSource; newJvm: InputSource };
 };
 
 export type BudgetStrategy = 'stop-first' | 'build-first' | 'swap';
@@ -28,7 +30,11 @@ export type Budget = {
 const pct = (mb: number, total: number) => Math.round((mb / total) * 1000) / 10;
 
 export function predictBudget(i: BudgetInput): Budget {
-  const baseMb = Math.max(0, i.usedMb - i.oldJvmMb);
+  // Not clipped at 0: a JVM's VmRSS counts file pages (libjvm.so, the JDK's modules image) that the
+  // memory figure charges once or to another cgroup, so used - RSS can be below 0; the new JVM and
+  // the build map the same pages, and the negative base takes that over-count off their sum too
+  // (docs/memory.md, "The budget, predicted and measured").
+  const baseMb = i.usedMb - i.oldJvmMb;
   // stop-first: the old JVM is gone before the build, and the build ends before the new JVM starts.
   const stopFirst = baseMb + Math.max(i.buildPeakMb, i.newJvmMb);
   // build-first: the build runs beside the old JVM (the field write-up's 68 %).
@@ -62,27 +68,45 @@ export const SINGLE_INSTANCE_REMEDIES = [
 ];
 
 export function describeBudget(host: string, b: Budget, i: BudgetInput, strategy: BudgetStrategy): string {
-  return `${host}: predicted peak ${b.percent[strategy]} % with ${strategy} (${b.peaks[strategy]} of ${Math.round(i.totalMb)} MB, ${i.source}; build-first would be ${b.percent['build-first']} %, stop-first ${b.percent['stop-first']} %, swap ${b.percent.swap} %): base ${Math.round(b.baseMb)} MB + old JVM ${Math.round(i.oldJvmMb)} MB, build ${Math.round(i.buildPeakMb)} MB, new JVM ${Math.round(i.newJvmMb)} MB`;
+  return `${host}: predicted peak ${b.percent[strategy]} % with ${strategy} (${b.peaks[strategy]} of ${Math.round(i.totalMb)} MB, ${i.source}; build-first would be ${b.percent['build-first']} %, stop-first ${b.percent['stop-first']} %, swap ${b.percent.swap} %): base ${Math.round(b.baseMb)} MB + old JVM ${Math.round(i.oldJvmMb)} MB, build ${Math.round(i.buildPeakMb)} MB${i.from ? ` (${i.from.build})` : ''}, new JVM ${Math.round(i.newJvmMb)} MB${i.from ? ` (${i.from.newJvm})` : ''}`;
 }
 
-/** What the budget needs, from a host's first sample, the memory config and the previous report's samples. */
+export type InputSource = 'config' | 'host' | 'report' | 'default' | 'old JVM';
+
+/**
+ * What the budget needs, from a host's first sample and the memory config. The build and the new
+ * JVM: the config's figure, else what the last deploy measured on this host (kept there, see
+ * src/remote/peaks.ts), else the previous report here, else a default (450 MB; the old JVM's RSS).
+ */
 export function budgetInputFrom(
   first: MemorySample,
   memory: { buildPeakMb?: number | undefined; newJvmMb?: number | undefined; warnPercent: number },
   buildWhere: 'host' | 'local',
   previous: MemorySample[],
+  host: { buildMb?: number; newJvmMb?: number } = {},
 ): BudgetInput {
   const mine = previous.filter((s) => s.host === first.host);
   const maxOf = (key: 'buildRssKb' | 'newRssKb') => Math.max(0, ...mine.map((s) => s[key] ?? 0)) / 1024;
   const oldJvmMb = (first.oldRssKb ?? 0) / 1024;
+  const pick = (config: number | undefined, onHost: number | undefined, report: number, fallback: number) =>
+    config !== undefined
+      ? ([config, 'config'] as const)
+      : onHost
+        ? ([onHost, 'host'] as const)
+        : report
+          ? ([report, 'report'] as const)
+          : ([fallback, undefined] as const);
+  const [buildPeakMb, buildFrom] = pick(memory.buildPeakMb, host.buildMb, maxOf('buildRssKb'), 450);
+  const [newJvmMb, newJvmFrom] = pick(memory.newJvmMb, host.newJvmMb, maxOf('newRssKb'), oldJvmMb);
   return {
     totalMb: first.totalKb / 1024,
     usedMb: first.usedKb / 1024,
     oldJvmMb,
-    buildPeakMb: memory.buildPeakMb ?? (maxOf('buildRssKb') || 450),
-    newJvmMb: memory.newJvmMb ?? (maxOf('newRssKb') || oldJvmMb),
+    buildPeakMb,
+    newJvmMb,
     warnPercent: memory.warnPercent,
     source: first.source === 'cgroup' ? 'cgroup limit' : 'MemTotal',
     buildWhere,
+    from: { build: buildFrom ?? 'default', newJvm: newJvmFrom ?? 'old JVM' },
   };
 }

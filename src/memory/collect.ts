@@ -12,6 +12,8 @@ export type SamplerRun = {
   host: string;
   /** The first sample, or undefined when none arrives within timeoutMs. */
   first(timeoutMs: number): Promise<MemorySample | undefined>;
+  /** The highest build and new-JVM RSS (kB) seen so far (0: not seen). */
+  peaks?(): { buildKb: number; newKb: number };
   stop(): Promise<{ samples: MemorySample[]; errors: string[] }>;
 };
 
@@ -57,6 +59,10 @@ export function startSampler(exec: Executor, opts: SamplerOpts): SamplerRun {
         firstRaw.then(sample),
         new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref()),
       ]),
+    peaks: () => ({
+      buildKb: Math.max(0, ...raws.map((r) => r.buildRssKb ?? 0)),
+      newKb: Math.max(0, ...raws.map((r) => r.newRssKb ?? 0)),
+    }),
     async stop() {
       controller.abort();
       await running;

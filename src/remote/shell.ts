@@ -40,6 +40,8 @@ export type CmdKind =
   | 'sampler'
   | 'memory.look'
   | 'memory.rss'
+  | 'peaks.read'
+  | 'peaks.write'
   | 'sampler.spawn'
   | 'sampler.read'
   | 'sampler.stop'

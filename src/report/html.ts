@@ -3,6 +3,7 @@
 // outcome, per-host results, the step timeline, the drain math with its measured windows, and the
 // memory chart with its step bands. Pure: report (+ memory, + plan) in, HTML out.
 import type { MemoryAnalysis } from '../memory/analysis.ts';
+import type { Overlap } from '../memory/overlap.ts';
 import type { Plan } from '../plan/plan.ts';
 import { escapeXml, renderMemorySvg } from './memory-svg.ts';
 import type { Report } from './report.ts';
@@ -150,6 +151,17 @@ function drainSection(plan: Plan, report: Report): string {
 <table><thead><tr><th>host</th><th>drained in (measured)</th><th>bound waited (planned)</th></tr></thead><tbody>${measured}</tbody></table>`;
 }
 
+// A swap's overlap is planned (the budget said it fits): labelled so, with its peak and OOM kills.
+function overlapRow(report: Report, seconds: number): [string, string] {
+  const o = report.memory?.overlap as Overlap | undefined;
+  if (o?.planned && o.seconds > 0)
+    return [
+      'planned overlap (swap: old JVM beside the build and the new JVM)',
+      `${n(o.seconds)} s · peak ${o.peakPercent === null ? '-' : `${n(o.peakPercent)} %`} · OOM kills ${o.oomKills}`,
+    ];
+  return ['old JVM sharing the box with the build or the new JVM', `${n(seconds)} s`];
+}
+
 function memorySection(report: Report, memory: MemoryAnalysis | null): string {
   if (!memory || memory.samples.length === 0) return '<p class="muted">No memory samples in this report.</p>';
   const peak = memory.peakAt;
@@ -160,7 +172,7 @@ function memorySection(report: Report, memory: MemoryAnalysis | null): string {
         ? '-'
         : `${n(memory.peakPercent)} %${peak ? ` (${esc(peak.host)}, ${esc(peak.step)}, t = ${n(peak.t)} s)` : ''}`,
     ],
-    ['old JVM sharing the box with the build or the new JVM', `${n(memory.overlapSeconds)} s`],
+    overlapRow(report, memory.overlapSeconds),
     ['OOM kills', String(memory.oomKills)],
     ['source · interval', `${esc(memory.source)} · ${n(memory.intervalSeconds)} s`],
     ['missed samples', String(memory.missedSamples)],

@@ -3,6 +3,7 @@
 
 import { drainMode } from '../drain/registry.ts';
 import type { MemoryAnalysis } from '../memory/analysis.ts';
+import type { Overlap } from '../memory/overlap.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { MemorySample } from '../sampler/parse.ts';
 import { memoryMermaid } from './memory-mermaid.ts';
@@ -100,7 +101,7 @@ function memorySection(report: Report, memory: MemoryAnalysis | null): string[] 
   const out = [
     '### Memory',
     '',
-    `Source \`${m.source}\`, one sample every ${n(m.intervalSeconds)} s: peak **${m.peakPercent ?? '-'} %**${where}; old and new JVM (or build) together for **${n(m.overlapSeconds)} s**; OOM kills: **${m.oomKills}**.`,
+    `Source \`${m.source}\`, one sample every ${n(m.intervalSeconds)} s: peak **${m.peakPercent ?? '-'} %**${where}; ${overlapText(report, m.overlapSeconds)}; OOM kills: **${m.oomKills}**.`,
     ...budgetLines(report),
   ];
   const chart = memoryMermaid(samples);
@@ -114,6 +115,14 @@ function memorySection(report: Report, memory: MemoryAnalysis | null): string[] 
   return out;
 }
 
+/** A swap's overlap is its plan: said so, with its window's numbers; anything else is unplanned. */
+function overlapText(report: Report, seconds: number): string {
+  const o = report.memory?.overlap as Overlap | undefined;
+  if (o?.planned && o.seconds > 0)
+    return `planned overlap (swap: old JVM beside the build and the new JVM, by design) **${n(o.seconds)} s**, peak **${o.peakPercent ?? '-'} %** during it, OOM kills during it: **${o.oomKills}**`;
+  return `old and new JVM (or build) together for **${n(seconds)} s**${seconds > 0 && o ? ' (unplanned)' : ''}`;
+}
+
 /** The budget's prediction (before the first host) beside the peak measured on each host. */
 function budgetLines(report: Report): string[] {
   const budget = report.memory?.budget as
@@ -124,6 +133,10 @@ function budgetLines(report: Report): string[] {
         predictedMb: number;
         totalMb: number;
         measuredPeakPercent: number | null;
+        buildMb?: number;
+        buildFrom?: string;
+        newJvmMb?: number;
+        newJvmFrom?: string;
       }[]
     | undefined;
   if (!budget?.length) return [];
@@ -133,7 +146,7 @@ function budgetLines(report: Report): string[] {
     '',
     ...budget.map(
       (b) =>
-        `- ${b.host}: predicted **${b.predictedPercent} %** (${b.strategy}, ${b.predictedMb} of ${b.totalMb} MB), measured peak **${b.measuredPeakPercent ?? '-'} %**`,
+        `- ${b.host}: predicted **${b.predictedPercent} %** (${b.strategy}, ${b.predictedMb} of ${b.totalMb} MB), measured peak **${b.measuredPeakPercent ?? '-'} %**${b.buildMb === undefined ? '' : `; build ${b.buildMb} MB (${b.buildFrom}), new JVM ${b.newJvmMb} MB (${b.newJvmFrom})`}`,
     ),
   ];
 }

@@ -8,6 +8,7 @@ import { type BudgetInput, budgetInputFrom } from '../memory/budget.ts';
 import type { LoadBalancerPort } from '../ports.ts';
 import * as c from '../remote/commands.ts';
 import { layout } from '../remote/layout.ts';
+import { parsePeaks, readPeaks } from '../remote/peaks.ts';
 import { script } from '../remote/shell.ts';
 import * as sw from '../remote/swap.ts';
 import { type MemorySample, parseSamplerLine, toMemorySample } from '../sampler/parse.ts';
@@ -40,8 +41,9 @@ export async function lookAtHost(opts: {
     const kb = Number((await run(rssOf(oldPid))).stdout.trim());
     if (Number.isFinite(kb) && kb > 0) first.oldRssKb = kb;
   }
+  const peaks = parsePeaks((await run(readPeaks(l))).stdout);
   return {
-    input: budgetInputFrom(first, config.memory, config.app.build.where, opts.previous),
+    input: budgetInputFrom(first, config.memory, config.app.build.where, opts.previous, peaks),
     otherHealthyTarget: await anotherHealthyTarget(opts),
     ...(oldPid ? { oldPid } : {}),
   };

@@ -5,11 +5,20 @@ import { expect, it } from 'vitest';
 import { formatLoad } from '../../scripts/sandbox/load.ts';
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
+import type { Overlap } from '../../src/memory/overlap.ts';
 import { DEREGISTER, readReport, sandboxConfig, startCli } from '../helpers/deploy-sandbox.ts';
 import { ALB_UP, awsEnv, routedSince, underAlbLoad } from './_alb.ts';
 import { sandboxDescribe, sandboxForSuite } from './_env.ts';
 
 const RATE = 60;
+
+type BudgetLine = {
+  strategy: string;
+  predictedPercent: number;
+  measuredPeakPercent: number | null;
+  buildFrom: string;
+  newJvmFrom: string;
+};
 
 sandboxDescribe('strategy swap: one host, two ports, no downtime', () => {
   const sandbox = sandboxForSuite({
@@ -46,7 +55,7 @@ sandboxDescribe('strategy swap: one host, two ports, no downtime', () => {
       /strategy auto: .*h1: swap would not fit: old \+ new JVM \d+(\.\d)? % \(\d+ MB\) > 90 %/,
     );
     expect(out).toMatch(/no other healthy target/);
-    expect(out).toMatch(/base \d+ MB \+ old JVM [1-9]\d+ MB.*new JVM 700 MB/);
+    expect(out).toMatch(/base -?\d+ MB \+ old JVM [1-9]\d+ MB.*new JVM 700 MB \(config\)/);
     expect(out).toMatch(/Remedies: cap the heap.*add swap.*build elsewhere.*add an instance/);
     expect((await sshRun(h1.ip, look)).stdout).toBe(before);
     expect(before).toMatch(/:8080 /);
@@ -56,7 +65,14 @@ sandboxDescribe('strategy swap: one host, two ports, no downtime', () => {
     const state = sandbox();
     const h1 = state.hosts[0]!;
     const from = Date.now();
-    const runs: { code: number | null; out: string; steps: string; auto?: string }[] = [];
+    const runs: {
+      code: number | null;
+      out: string;
+      steps: string;
+      auto?: string;
+      budget?: BudgetLine;
+      overlap?: Overlap;
+    }[] = [];
     const { load } = await underAlbLoad(
       state,
       async () => {
@@ -68,7 +84,15 @@ sandboxDescribe('strategy swap: one host, two ports, no downtime', () => {
           const report = readReport(dir);
           const budget = JSON.stringify((report as { memory?: { budget?: unknown } }).memory?.budget ?? []);
           const steps = `${report.hosts.flatMap((h) => h.steps.map((s) => `${s.name}: ${s.detail}`)).join('\n  ')}\n  budget ${budget}`;
-          runs.push({ code: r.code, out: `${r.stdout}\n${r.stderr}`, steps, auto: report.auto?.why });
+          const b = (report.memory?.budget as BudgetLine[] | undefined)?.[0];
+          runs.push({
+            code: r.code,
+            out: `${r.stdout}\n${r.stderr}`,
+            steps,
+            auto: report.auto?.why,
+            budget: b,
+            overlap: report.memory?.overlap as Overlap | undefined,
+          });
           if (r.code !== 0) break;
         }
       },
@@ -77,6 +101,24 @@ sandboxDescribe('strategy swap: one host, two ports, no downtime', () => {
     console.log(`[swap] ${formatLoad(load)}\n${runs.map((r) => `  ${r.steps}`).join('\n---\n')}`);
     for (const r of runs) expect(r.code, r.out).toBe(0);
     expect(runs).toHaveLength(2);
+    // The two JVMs (and the build beside the old one) shared the box by design: planned, bounded, no kill.
+    for (const r of runs) {
+      expect(r.overlap, r.steps).toMatchObject({ planned: true, oomKills: 0 });
+      expect(r.overlap?.seconds).toBeGreaterThan(0);
+      // The peak fell in the window (the budget's measured peak is rounded to 0.1).
+      expect(Math.abs((r.overlap?.peakPercent ?? 0) - (r.budget?.measuredPeakPercent ?? 100))).toBeLessThan(
+        0.1,
+      );
+    }
+    // The budget's prediction against the measured peak: the second run predicts from what the
+    // first measured on the host (its build and new JVM), and must land within 5 points.
+    const second = runs[1]?.budget;
+    expect(second).toMatchObject({ strategy: 'swap', buildFrom: 'host', newJvmFrom: 'host' });
+    expect(second?.measuredPeakPercent).not.toBeNull();
+    expect(
+      Math.abs((second?.predictedPercent ?? 0) - (second?.measuredPeakPercent ?? 100)),
+      JSON.stringify(second),
+    ).toBeLessThanOrEqual(5);
     expect(runs[1]?.auto).toMatch(
       /^swap on every host \(h1: swap: old \+ new JVM [\d.]+ % \(\d+ MB\) <= 90 %/,
     );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memorySection } from '../../src/cli/commands/sampling.ts';
 import { analyzeMemory } from '../../src/memory/analysis.ts';
-import { describeBudget, predictBudget } from '../../src/memory/budget.ts';
+import { budgetInputFrom, describeBudget, predictBudget } from '../../src/memory/budget.ts';
 import { summaryMarkdown } from '../../src/report/summary.ts';
 
 // The field numbers: 1 GiB box, ~200 MB of OS and agents, a 300 MB JVM, a 450 MB Gradle build.
@@ -52,6 +52,44 @@ describe('the swap budget: both JVMs at once, the build beside the old one when 
   });
 });
 
+describe('the budget inputs: measured on the host before the report before the default', () => {
+  const first = {
+    t: 0,
+    host: 'h1',
+    usedPercent: 29,
+    swapUsedPercent: 0,
+    step: 'queued',
+    source: 'cgroup' as const,
+    usedKb: 294 * 1024,
+    totalKb: 1024 * 1024,
+    oldRssKb: 309 * 1024,
+  };
+  const memory = { warnPercent: 90 };
+  const report = [{ ...first, t: 9, newRssKb: 300 * 1024, buildRssKb: 480 * 1024 }];
+  it('first deploy: the default build and the old JVM as the new one', () => {
+    const i = budgetInputFrom(first, memory, 'host', []);
+    expect([i.buildPeakMb, i.newJvmMb, i.from]).toEqual([450, 309, { build: 'default', newJvm: 'old JVM' }]);
+  });
+  it("the host's record wins over the previous report, the config over both", () => {
+    const peaks = { buildMb: 516, newJvmMb: 308 };
+    expect(budgetInputFrom(first, memory, 'host', report).from).toEqual({
+      build: 'report',
+      newJvm: 'report',
+    });
+    const i = budgetInputFrom(first, memory, 'host', report, peaks);
+    expect([i.buildPeakMb, i.newJvmMb, i.from]).toEqual([516, 308, { build: 'host', newJvm: 'host' }]);
+    const c = budgetInputFrom(first, { ...memory, buildPeakMb: 400 }, 'host', report, peaks);
+    expect([c.buildPeakMb, c.from?.build]).toEqual([400, 'config']);
+  });
+  it("the old JVM's RSS above what the cgroup charges (shared file pages) gives a negative base, not 0", () => {
+    // The swap run in the sandbox: used 294 MB with the old JVM at 309 MB, then the old JVM beside a
+    // 516 MB build measured 76.6-81.3 %; clipping the base at 0 put the prediction 15 MB higher.
+    const b = predictBudget(budgetInputFrom(first, memory, 'host', [], { buildMb: 516, newJvmMb: 308 }));
+    expect(b.baseMb).toBe(-15);
+    expect(b.peaks.swap).toBe(810);
+  });
+});
+
 describe('the budget in the report: predicted beside measured (issue 12, item 20)', () => {
   const sample = (host: string, t: number, usedPercent: number) => ({
     t,
@@ -71,6 +109,11 @@ describe('the budget in the report: predicted beside measured (issue 12, item 20
       predictedMb: 595,
       totalMb: 1024,
       oldJvmMb: 295,
+      baseMb: 0,
+      buildMb: 450,
+      buildFrom: 'default',
+      newJvmMb: 295,
+      newJvmFrom: 'old JVM',
     },
     {
       host: 'b',
@@ -79,6 +122,11 @@ describe('the budget in the report: predicted beside measured (issue 12, item 20
       predictedMb: 587,
       totalMb: 1024,
       oldJvmMb: 293,
+      baseMb: -5,
+      buildMb: 516,
+      buildFrom: 'host',
+      newJvmMb: 308,
+      newJvmFrom: 'host',
     },
   ];
   const memory = analyzeMemory(
@@ -112,6 +160,8 @@ describe('the budget in the report: predicted beside measured (issue 12, item 20
     } as const;
     const md = summaryMarkdown(report as never);
     expect(md).toContain('- a: predicted **58.1 %** (stop-first, 595 of 1024 MB), measured peak **59.9 %**');
-    expect(md).toContain('- b: predicted **57.3 %** (stop-first, 587 of 1024 MB), measured peak **61.2 %**');
+    expect(md).toContain(
+      '- b: predicted **57.3 %** (stop-first, 587 of 1024 MB), measured peak **61.2 %**; build 516 MB (host), new JVM 308 MB (host)',
+    );
   });
 });

@@ -34,6 +34,8 @@ import {
   finishSampling,
   memorySection,
   previousSamples,
+  readHostPeaks,
+  recordHostPeaks,
   stopSampling,
 } from './sampling.ts';
 
@@ -150,10 +152,22 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
                 sampler,
                 config,
                 previous,
+                hostPeaks: await readHostPeaks(exec, config),
                 strict: Boolean(values.strict),
                 warn,
               });
               if (budget) budgets.push(budget);
+            },
+            // What the build and the new JVM took, kept on the host for the next deploy's budget.
+            around: async (host, exec, body) => {
+              const outcome = await body();
+              await recordHostPeaks(
+                exec,
+                config,
+                samplers.find((s) => s.host === host.name),
+                id,
+              );
+              return outcome;
             },
           }),
       peers: allHosts,
@@ -182,7 +196,9 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       commit,
       environment: plan.environment,
     };
-    const report = redact.deep(buildReport(run, meta, memory ? memorySection(memory, budgets) : null));
+    const report = redact.deep(
+      buildReport(run, meta, memory ? memorySection(memory, budgets, config.strategy) : null),
+    );
     if (dryRun) output.say(renderRecorded(recorded, { verbose: Boolean(values.verbose) }));
     else output.writeReport(reportDir, report, memory, plan);
     if (!dryRun) appendStepSummary(io.env, report, memory, { plan, reportDir, log: human });

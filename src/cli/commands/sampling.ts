@@ -13,8 +13,10 @@ import {
   REMEDIES,
 } from '../../memory/budget.ts';
 import { type SamplerRun, startSampler } from '../../memory/collect.ts';
+import { analyzeOverlap } from '../../memory/overlap.ts';
 import * as c from '../../remote/commands.ts';
 import { layout } from '../../remote/layout.ts';
+import { type HostPeaks, parsePeaks, readPeaks, writePeaks } from '../../remote/peaks.ts';
 import type { MemorySection } from '../../report/report.ts';
 import type { MemorySample } from '../../sampler/parse.ts';
 import { concrete } from '../../strategy/auto.ts';
@@ -71,14 +73,25 @@ export type BudgetRecord = {
   predictedMb: number;
   totalMb: number;
   oldJvmMb: number;
+  /** The terms beside the old JVM, and where each came from (config, host, report, default). */
+  baseMb: number;
+  buildMb: number;
+  buildFrom: string;
+  newJvmMb: number;
+  newJvmFrom: string;
 };
 
-export function memorySection(a: MemoryAnalysis, budgets: BudgetRecord[] = []): MemorySection {
+export function memorySection(
+  a: MemoryAnalysis,
+  budgets: BudgetRecord[] = [],
+  strategy = 'stop-first',
+): MemorySection {
   return {
     source: a.source,
     intervalSeconds: a.intervalSeconds,
     peakPercent: a.peakPercent,
     overlapSeconds: a.overlapSeconds,
+    overlap: analyzeOverlap(a.samples, a.intervalSeconds, strategy),
     oomKills: a.oomKills,
     peakAt: a.peakAt,
     peakPerStep: a.peakPerStep,
@@ -105,6 +118,8 @@ export async function checkBudget(opts: {
   sampler: SamplerRun;
   config: DeployConfig;
   previous: MemorySample[];
+  /** What the last deploy measured on this host (src/remote/peaks.ts). */
+  hostPeaks?: HostPeaks;
   strict: boolean;
   warn: (message: string) => void;
 }): Promise<BudgetRecord | undefined> {
@@ -113,7 +128,13 @@ export async function checkBudget(opts: {
     opts.warn(`${opts.sampler.host}: no memory sample within 5 s; memory budget not checked`);
     return undefined;
   }
-  const input = budgetInputFrom(first, opts.config.memory, opts.config.app.build.where, opts.previous);
+  const input = budgetInputFrom(
+    first,
+    opts.config.memory,
+    opts.config.app.build.where,
+    opts.previous,
+    opts.hostPeaks,
+  );
   const oldJvmMb = input.oldJvmMb;
   const budget = predictBudget(input);
   const strategy = concrete(opts.config.strategy);
@@ -124,6 +145,11 @@ export async function checkBudget(opts: {
     predictedMb: budget.peaks[strategy],
     totalMb: Math.round(input.totalMb),
     oldJvmMb: Math.round(oldJvmMb),
+    baseMb: Math.round(budget.baseMb),
+    buildMb: Math.round(input.buildPeakMb),
+    buildFrom: input.from?.build ?? 'default',
+    newJvmMb: Math.round(input.newJvmMb),
+    newJvmFrom: input.from?.newJvm ?? 'old JVM',
   };
   if (!budget.over[strategy]) return record;
   const message = `${describeBudget(opts.sampler.host, budget, input, strategy)}; above ${opts.config.memory.warnPercent} %. Remedies: ${REMEDIES.join('; ')}${strategy === 'build-first' && !budget.over['stop-first'] ? "; or use strategy 'stop-first'" : ''}`;
@@ -142,4 +168,32 @@ export function previousSamples(reportDir: string): MemorySample[] {
   } catch {
     return [];
   }
+}
+
+/** What the last deploy measured on the host, or nothing (no record, or it cannot be read). */
+export async function readHostPeaks(exec: Executor, config: DeployConfig): Promise<HostPeaks> {
+  const r = await exec.run(readPeaks(layout(config.app.dir))).catch(() => undefined);
+  return r?.code === 0 ? parsePeaks(r.stdout) : {};
+}
+
+/**
+ * Keeps on the host what its build and new JVM took in this deploy (the sampler's series so far),
+ * for the next deploy's budget. Best effort: a failed write costs only the next prediction.
+ */
+export async function recordHostPeaks(
+  exec: Executor,
+  config: DeployConfig,
+  sampler: SamplerRun | undefined,
+  release: string,
+): Promise<void> {
+  const p = sampler?.peaks?.();
+  if (!p || (p.buildKb <= 0 && p.newKb <= 0)) return;
+  const old = await readHostPeaks(exec, config);
+  const mb = (kb: number, before?: number) => (kb > 0 ? Math.round(kb / 1024) : before);
+  const peaks: HostPeaks = { at: new Date().toISOString(), release };
+  const buildMb = mb(p.buildKb, old.buildMb);
+  const newJvmMb = mb(p.newKb, old.newJvmMb);
+  if (buildMb) peaks.buildMb = buildMb;
+  if (newJvmMb) peaks.newJvmMb = newJvmMb;
+  await exec.run(writePeaks(layout(config.app.dir), peaks)).catch(() => undefined);
 }

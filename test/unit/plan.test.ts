@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
+import { predictBudget } from '../../src/memory/budget.ts';
 import { buildPlan, type Facts } from '../../src/plan/plan.ts';
+import { renderPlanText } from '../../src/render/plan-text.ts';
+import { decideAuto } from '../../src/strategy/auto.ts';
 import { runCli } from '../helpers/cli.ts';
 import { baseConfig, edit, tempDir, writeConfig } from '../helpers/config.ts';
 
@@ -121,6 +124,39 @@ describe('deploy plan --json', () => {
         timeline: [{ host: 'a', step: 'nap', atSeconds: 0, durationSeconds: 1, note: '' }],
       }),
     ).toBe(false);
+  });
+
+  it('strategy auto: the plan carries the choice and why, the schema holds it, the text says it', () => {
+    const validate = new Ajv2020.default({ strict: false }).compile(planSchema);
+    // What makePlan does once auto has picked: the picked strategy, and the decision beside it.
+    const plan = { ...buildPlan(config(baseConfig()), facts(['a'])), strategy: 'swap' as const };
+    plan.auto = decideAuto(
+      [
+        {
+          host: 'a',
+          input: {
+            budget: predictBudget({
+              totalMb: 1024,
+              usedMb: 300,
+              oldJvmMb: 310,
+              buildPeakMb: 500,
+              newJvmMb: 305,
+              warnPercent: 90,
+              source: 'cgroup limit',
+            }),
+            warnPercent: 90,
+            otherHealthyTarget: false,
+            swapConfigured: true,
+          },
+        },
+      ],
+      90,
+    );
+    expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
+    // -10 + 310 + max(500, 305) = 800 MB of 1024: 78.1 %.
+    expect(renderPlanText(plan)).toContain(
+      'strategy auto picked swap: swap on every host (a: swap: old + new JVM 78.1 % (800 MB) <= 90 %, and the host keeps serving throughout)',
+    );
   });
 
   it('run --dry-run prints the same plan and changes nothing', async () => {

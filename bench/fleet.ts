@@ -1,12 +1,13 @@
 // Fleets on one machine: total deploy time for 4, 8 and 12 hosts at batch sizes 1, 25 % and 50 %,
-// side by side in one run, with what the laptop pays (the CLI's CPU time and peak RSS, from
-// /usr/bin/time) and each host's own time. The sandbox's small hosts (up --heap-mb 16) behind the
+// side by side in one run, with what the laptop pays (the CLI process's own CPU time and peak RSS;
+// the local build it runs once is its own process, not counted) and each host's own time. The sandbox's small hosts (up --heap-mb 16) behind the
 // 3-node ALB model (propagation 1-3 s, checks every 1 s) under 40 req/s, deregister mode, a jar built
 // once locally (test/sandbox/_fleet.ts); every run must end with 0 failed requests. The issue's bar:
 // 12 hosts in batches of 25 % take at most a third of the time one at a time takes.
 // Needs root. About 15 minutes; --smoke (4 hosts, batches of 1 and 50 %) about 3.
 // Usage: node bench/fleet.ts [--smoke] [--hosts 4,8,12] [--batches 1,25%,50%]
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { regenerateReadme } from '../scripts/gen-measured.ts';
@@ -31,17 +32,18 @@ const batchSizes = (values.batches ?? (smoke ? '1,50%' : '1,25%,50%'))
 const RATE = 40;
 const MIN_HEALTHY = '50%';
 
-/** `deploy run` under /usr/bin/time: wall, the CLI's CPU (user + system) and its peak RSS. */
+/** `deploy run` with the CLI process's own CPU time and peak RSS (bench/lib/usage-at-exit.mjs). */
 function timedRun(
   dir: string,
 ): Promise<{ code: number | null; wallS: number; cpuS: number; rssMiB: number; out: string }> {
+  const usageFile = join(dir, 'usage.json');
   const t0 = performance.now();
   const child = spawn(
-    '/usr/bin/time',
-    ['-f', 'TIME %M %U %S', process.execPath, join(ROOT, 'bin/deploy.js'), 'run', '--yes'],
+    process.execPath,
+    ['--import', join(ROOT, 'bench/lib/usage-at-exit.mjs'), join(ROOT, 'bin/deploy.js'), 'run', '--yes'],
     {
       cwd: dir,
-      env: { ...process.env, ...fleetEnv, NO_COLOR: '1' },
+      env: { ...process.env, ...fleetEnv, NO_COLOR: '1', HANDOFF_USAGE_OUT: usageFile },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -50,12 +52,14 @@ function timedRun(
   child.stderr.on('data', (d) => (out += d));
   return new Promise((resolve) =>
     child.on('close', (code) => {
-      const m = /TIME (\d+) ([\d.]+) ([\d.]+)/.exec(out);
+      const usage = existsSync(usageFile)
+        ? (JSON.parse(readFileSync(usageFile, 'utf8')) as { cpuMs: number; maxRssKb: number })
+        : undefined;
       resolve({
         code,
         wallS: round((performance.now() - t0) / 1000),
-        cpuS: m ? round(Number(m[2]) + Number(m[3]), 2) : Number.NaN,
-        rssMiB: m ? round(Number(m[1]) / 1024) : Number.NaN,
+        cpuS: usage ? round(usage.cpuMs / 1000, 2) : Number.NaN,
+        rssMiB: usage ? round(usage.maxRssKb / 1024) : Number.NaN,
         out,
       });
     }),

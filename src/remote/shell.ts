@@ -45,6 +45,7 @@ export type CmdKind =
   | 'sampler.spawn'
   | 'sampler.read'
   | 'sampler.stop'
+  | 'hook'
   | 'local';
 
 export type Cmd = {

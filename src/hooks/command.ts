@@ -1,0 +1,28 @@
+// A hook as a command (data, like every remote command): the same constant script here and on the
+// host. The step context arrives as KEY=VALUE lines on stdin, so nothing of it is in an argv that
+// `ps` shows; the hook itself then reads an empty stdin. `timeout` (coreutils) bounds it where it
+// exists; the runner's abort is the backstop (macOS has no `timeout`).
+import { type Cmd, script } from '../remote/shell.ts';
+import type { Hook } from './schema.ts';
+
+const HOOK_SCRIPT = `
+while IFS= read -r line; do
+  case "$line" in HANDOFF_[A-Z_]*=*) export "$line" ;; esac
+done
+cd "$1" || exit 1
+if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 "$2" sh -c "$3"; fi
+exec sh -c "$3"
+`;
+
+/** Exit code of `timeout` when the limit passed. */
+export const TIMED_OUT = 124;
+
+export function hookCmd(hook: Hook, cwd: string, env: Record<string, string>): Cmd {
+  const data = Object.entries(env)
+    .map(([k, v]) => `${k}=${v}\n`)
+    .join('');
+  return {
+    ...script('hook', HOOK_SCRIPT, [cwd, hook.timeoutSeconds, hook.run]),
+    input: { data, shown: data },
+  };
+}

@@ -2,6 +2,7 @@
 // JSON Schema (scripts/gen-schema.ts) and the README's configuration reference all come from here.
 import { z } from 'zod';
 import { drainSchema } from '../drain/registry.ts';
+import { STRATEGIES } from '../runbook/sequence.ts';
 import { TRANSPORT_NAMES } from '../transports/registry.ts';
 import { app } from './schema-app.ts';
 import { positiveSeconds, threshold } from './schema-helpers.ts';
@@ -112,7 +113,7 @@ export const configSchema = z
     }),
     rollout,
     strategy: z
-      .enum(['stop-first', 'build-first', 'swap', 'auto'])
+      .enum([...STRATEGIES, 'auto'])
       .default('stop-first')
       .describe(
         "'stop-first': stop the old JVM before building (memory-safe); 'build-first': the old order; 'swap': start the new JVM beside the old one on the other port of app.ports, move the target over, then stop the old one (one instance, no downtime, when both JVMs fit); 'auto': look at each host first (read-only) and take the swap when both JVMs fit under memory.warnPercent, else stop-first when another target is healthy, else refuse with the numbers and the remedies.",

@@ -16,12 +16,13 @@ export type HostState = {
   adopted?: boolean;
   oldStoppedAt?: number;
   drained?: boolean;
-  built?: boolean;
   /** `current` may point at the new release (set before the switch is sent: its answer can be lost). */
   switched?: boolean;
   /** jvm.start was sent: a JVM of this release may run even if its PID never came back. */
   startSent?: boolean;
   newPid?: number;
+  /** The new JVM's PID as start got it, kept after an undo stops it (the report's newPid). */
+  startedPid?: number;
   healthy?: boolean;
   drainEndedBy?: string;
   /** The wait after the drain ran to its end: the load balancer no longer routes to the host. */

@@ -10,16 +10,16 @@ import * as c from '../remote/commands.ts';
 import { layout } from '../remote/layout.ts';
 import type { LockOwner } from '../remote/lock.ts';
 import { withSharedHealth } from '../rollout/shared-health.ts';
-import { concrete } from '../strategy/auto.ts';
 import type { Clock } from './clock.ts';
-import type { HostCtx, Step, Uploader } from './context.ts';
+import type { HostCtx, Uploader } from './context.ts';
 import type { DeployResult, EmitFn } from './events.ts';
 import { fleetFor, gated, heldBack, refuseImpossibleFloor, runBatches } from './fleet.ts';
 import { type HostOutcome, runHost } from './host.ts';
 import { acquireLocks, releaseLocks } from './locks.ts';
 import { rollBackDeployed } from './rollback-all.ts';
+import { type HostRunbook, planned } from './runbooks.ts';
 import type { ReleaseCommit } from './source.ts';
-import { PreflightError, stepsFor } from './steps.ts';
+import { PreflightError } from './steps.ts';
 
 export type DeployDeps = {
   config: DeployConfig;
@@ -44,8 +44,6 @@ export type DeployDeps = {
   lb?: { port: LoadBalancerPort; arn: string };
   /** The git commit of the release, recorded in each host's history entry. */
   commit?: ReleaseCommit;
-  /** Overrides the deploy's steps (rollback runs the same steps without upload and build). */
-  steps?: Step[];
   rollback?: boolean;
   /** Called around each host (the memory sampler hooks in here). */
   around?: (host: StaticHost, exec: Executor, body: () => Promise<HostOutcome>) => Promise<HostOutcome>;
@@ -98,12 +96,13 @@ export async function deploy(given: DeployDeps): Promise<DeployRun> {
       for (const host of deps.hosts) await deps.prepare?.(host, execs.get(host.name)!);
       await connectPeers(deps, execs, peerExecs);
       const all = new Map([...execs, ...peerExecs]);
-      const steps = deps.steps ?? stepsFor(concrete(config.strategy), config.app.build.where);
+      // The plan's own list: plan, dry run and run execute the same steps, every host of a batch too.
+      const book = planned(deps.plan, deps.rollback ? 'rollback' : 'deploy');
       const { batchSize, gate } = fleetFor(deps, all);
       const d = gate ? { ...deps, emit: gate.watch(emit) } : deps;
       reports.push(
         ...(await runBatches(deps.hosts, batchSize, deps.signal, gate, (host, index) =>
-          deployHost(d, host, index, all, gate ? gated(steps, gate) : steps),
+          deployHost(d, host, index, all, gate ? { ...book, steps: gated(book.steps, gate) } : book),
         )),
       );
       rolledBackToo = await rollBackIfAsked(deps, reports, all, batchSize);
@@ -147,12 +146,13 @@ async function rollBackIfAsked(
   if (deps.config.rollout.onFailure !== 'rollback-all') return '';
   const gate = fleetFor(deps, all).gate;
   return rollBackDeployed(reports, {
+    plan: deps.plan,
     hosts: deps.hosts,
     batchSize,
     signal: deps.signal,
     ...(gate ? { gate } : {}),
-    again: (host, index, release, steps) =>
-      deployHost({ ...deps, releaseId: release, rollback: true }, host, index, all, steps),
+    again: (host, index, release, book) =>
+      deployHost({ ...deps, releaseId: release, rollback: true }, host, index, all, book),
   });
 }
 
@@ -162,13 +162,13 @@ async function deployHost(
   host: StaticHost,
   index: number,
   execs: Map<string, Executor>,
-  steps: Step[],
+  book: HostRunbook,
 ): Promise<HostReport> {
   const { emit } = deps;
   const exec = execs.get(host.name)!;
   emit({ kind: 'host:start', host: host.name, index, total: deps.hosts.length });
   const ctx = hostContext(deps, host, exec, execs);
-  const body = () => runHost(ctx, steps);
+  const body = () => runHost(ctx, book);
   const outcome = deps.around ? await deps.around(host, exec, body) : await body();
   const report = {
     name: host.name,

@@ -1,10 +1,10 @@
 // One typed event union; every renderer (plain, TTY, JSON, NDJSON, GitHub) consumes it. The
 // engine never writes to a terminal.
-import type { StepName } from '../plan/timeline.ts';
+import type { StepName } from '../runbook/sequence.ts';
 
 export type HostResult = 'deployed' | 'rolled-back' | 'failed' | 'skipped';
 export type DeployResult = 'deployed' | 'rolled-back' | 'failed';
-export type EngineStep = StepName | 'finish';
+export type EngineStep = StepName;
 
 export type DeployEvent = { at: number } & (
   | {

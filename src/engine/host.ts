@@ -1,8 +1,11 @@
 // Runs one host's steps in order; on failure or interrupt, undoes what was done (newest first) so
 // the previous release serves again. Once the new JVM is healthy an interrupt lets the host finish.
 import * as c from '../remote/commands.ts';
-import type { HostCtx, Step } from './context.ts';
+import { compensationsFor } from '../runbook/failure.ts';
+import type { StepName } from '../runbook/sequence.ts';
+import type { HostCtx, HostState, Step } from './context.ts';
 import type { EngineStep, HostResult } from './events.ts';
+import type { HostRunbook } from './runbooks.ts';
 import { waitUntilSettled } from './waits.ts';
 
 export type StepRecord = {
@@ -16,6 +19,8 @@ export type StepRecord = {
 export type HostOutcome = {
   result: HostResult;
   steps: StepRecord[];
+  /** What happened on the host, as data (the report reads PIDs here, never from step details). */
+  state?: HostState;
   error?: Error;
   /** The restore itself failed: service is not back (exit 4). */
   rollbackError?: Error;
@@ -39,7 +44,7 @@ export async function markBestEffort(ctx: HostCtx, key: 'step' | 'old.pid' | 'ne
   }
 }
 
-export async function runHost(ctx: HostCtx, steps: Step[]): Promise<HostOutcome> {
+export async function runHost(ctx: HostCtx, { runbook, steps }: HostRunbook): Promise<HostOutcome> {
   const records: StepRecord[] = [];
   const done: Step[] = [];
   const iso = () => new Date(ctx.clock.now()).toISOString();
@@ -85,24 +90,30 @@ export async function runHost(ctx: HostCtx, steps: Step[]): Promise<HostOutcome>
       break;
     }
   }
-  if (!failure) return { result: 'deployed', steps: records };
-  return { ...(await undo(ctx, done, records, failure)), error: failure };
+  if (!failure) return { result: 'deployed', steps: records, state: { ...ctx.state } };
+  const lastBegun = done.at(-1)?.name as StepName | undefined;
+  const undos = compensationsFor(
+    lastBegun,
+    steps.map((st) => st.name),
+    runbook,
+  ).map(({ step }) => steps.find((st) => st.name === step)!);
+  return { ...(await undo(ctx, undos, records, failure)), state: { ...ctx.state }, error: failure };
 }
 
-// Every undo runs even when one before it failed: a failed reconnect in one must not skip the
+// The undos of the failure table (src/runbook/failure.ts), in its order. Every undo runs even when one before it failed: a failed reconnect in one must not skip the
 // restore. Only a failed restore (the undo that puts service back) makes the host 'failed'.
 async function undo(
   ctx: HostCtx,
-  done: Step[],
+  undos: Step[],
   records: StepRecord[],
   failure: Error,
-): Promise<Omit<HostOutcome, 'error'>> {
+): Promise<Omit<HostOutcome, 'error' | 'state'>> {
   const iso = () => new Date(ctx.clock.now()).toISOString();
   const calm = { ...ctx, signal: new AbortController().signal };
   ctx.emit({ kind: 'rollback:start', host: ctx.host.name, reason: failure.message });
   const undoErrors: { step: EngineStep; error: Error }[] = [];
   let rollbackError: Error | undefined;
-  for (const step of [...done].reverse()) {
+  for (const step of undos) {
     if (!step.undo) continue;
     const startedAt = iso();
     try {

@@ -33,6 +33,14 @@ export async function restoreService(ctx: HostCtx): Promise<void> {
     if (ctx.state.drained && !ctx.state.drainWaited) await waitUntilDrained(ctx);
     await check(ctx.exec, c.stopJvm(ctx.state.oldPid, ctx.config.app.stop.graceSeconds));
   }
+  await startPrevious(ctx);
+  await readmit(ctx);
+}
+
+/**
+ * The previous release started as it last ran (its recorded start) and healthy; returns its PID.
+ */
+export async function startPrevious(ctx: HostCtx): Promise<number> {
   const release = ctx.state.previousRelease;
   if (!release)
     throw new RestoreError(
@@ -52,7 +60,7 @@ export async function restoreService(ctx: HostCtx): Promise<void> {
       `release ${release} did not come back on ${ctx.host.name}: ${(error as Error).message}`,
     );
   }
-  await readmit(ctx);
+  return pid;
 }
 
 /** Stops the JVM this deploy started, found by its release if its PID never came back. */

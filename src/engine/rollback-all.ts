@@ -6,23 +6,22 @@
 // the first failure either). Not after an interrupt: Ctrl-C means stop, not more changes.
 
 import type { StaticHost } from '../config/schema.ts';
+import type { Plan } from '../plan/plan.ts';
 import { batches } from '../rollout/batches.ts';
-import type { Step } from './context.ts';
 import type { HostReport } from './deploy.ts';
 import { type FloorGate, gated } from './fleet.ts';
 import type { HostOutcome } from './host.ts';
-import { admit, drain, health, preflight, settle, start, stop, wait } from './steps.ts';
-
-export const ROLLBACK_STEPS: Step[] = [preflight, drain, wait, stop, start, health, admit, settle];
+import { type HostRunbook, rollbackRunbook } from './runbooks.ts';
 
 export type RollBackOptions = {
+  plan: Pick<Plan, 'strategy'>;
   hosts: StaticHost[];
   batchSize: number;
   signal: AbortSignal;
   /** A fresh gate (the rollout's own closed at the failure); none when one host at a time suffices. */
   gate?: FloorGate;
   /** One host through `steps` to `release`, as the deploy runs a host. */
-  again: (host: StaticHost, index: number, release: string, steps: Step[]) => Promise<HostReport>;
+  again: (host: StaticHost, index: number, release: string, book: HostRunbook) => Promise<HostReport>;
 };
 
 /** Hosts deployed by this run while another failed: the ones rollback-all takes back, newest first. */
@@ -42,7 +41,8 @@ export async function rollBackDeployed(reports: HostReport[], o: RollBackOptions
   if (targets.length === 0) return '';
   const index = new Map(o.hosts.map((h, i) => [h.name, i]));
   const byName = new Map(o.hosts.map((h) => [h.name, h]));
-  const steps = o.gate ? gated(ROLLBACK_STEPS, o.gate) : ROLLBACK_STEPS;
+  const rollback = rollbackRunbook(o.plan);
+  const book = o.gate ? { ...rollback, steps: gated(rollback.steps, o.gate) } : rollback;
   const stuck: string[] = [];
   for (const batch of batches(targets, o.batchSize)) {
     await Promise.all(
@@ -55,7 +55,7 @@ export async function rollBackDeployed(reports: HostReport[], o: RollBackOptions
           return;
         }
         try {
-          const back = await o.again(byName.get(report.name)!, index.get(report.name)!, from, steps);
+          const back = await o.again(byName.get(report.name)!, index.get(report.name)!, from, book);
           const note = merge(report, back.outcome);
           if (note) stuck.push(note);
         } catch (error) {

@@ -3,7 +3,7 @@
 import { drainMode } from '../drain/registry.ts';
 import { CommandError, check } from '../executors/types.ts';
 import * as c from '../remote/commands.ts';
-import { swapSteps } from '../strategy/swap-steps.ts';
+import type { StepName } from '../runbook/sequence.ts';
 import type { Step } from './context.ts';
 import { run } from './context.ts';
 import { waitForHealthy } from './health.ts';
@@ -61,7 +61,6 @@ export const build: Step = {
     const cmd = c.runBuild(ctx.layout, ctx.releaseId, ctx.config.app.build.command);
     const r = await run(ctx, 'build', cmd);
     if (r.code !== 0) throw new CommandError(ctx.host.name, cmd, r);
-    ctx.state.built = true;
     return `${ctx.config.app.build.command} in ${Math.round(r.ms / 100) / 10} s`;
   },
   async undo(ctx) {
@@ -85,6 +84,7 @@ export const start: Step = {
       }),
     );
     ctx.state.newPid = Number(r.stdout.trim().split('\n').at(-1));
+    ctx.state.startedPid = ctx.state.newPid;
     await markBestEffort(ctx, 'new.pid', String(ctx.state.newPid));
     return `new JVM ${ctx.state.newPid} from release ${ctx.releaseId}`;
   },
@@ -124,15 +124,20 @@ export const settle: Step = {
   },
 };
 
-/** The memory-safe order, the old one for comparison, or the port swap (docs/contracts.md, section 1). */
-export function stepsFor(
-  strategy: 'stop-first' | 'build-first' | 'swap',
-  buildWhere: 'host' | 'local' = 'host',
-): Step[] {
-  if (strategy === 'swap') return swapSteps(buildWhere);
-  // A local build happened before the first host: no build step, and nothing to order around it.
-  if (buildWhere === 'local') return [preflight, upload, drain, wait, stop, start, health, admit, settle];
-  return strategy === 'stop-first'
-    ? [preflight, upload, drain, wait, stop, build, start, health, admit, settle]
-    : [preflight, upload, build, drain, wait, stop, start, health, admit, settle];
-}
+/**
+ * The rolling runbook: every step's run and undo, by the name the runbook gives it
+ * (src/runbook/sequence.ts orders them; src/runbook/failure.ts says which undos run after a
+ * failure; src/engine/runbooks.ts maps a strategy to this table or the swap's).
+ */
+export const STEPS: Record<StepName, Step> = {
+  preflight,
+  upload,
+  drain,
+  wait,
+  stop,
+  build,
+  start,
+  health,
+  admit,
+  settle,
+};

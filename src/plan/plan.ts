@@ -2,6 +2,7 @@
 // Facts are gathered elsewhere (config, or AWS); this file never does I/O.
 import type { DeployConfig } from '../config/schema.ts';
 import { type DrainModeName, drainMode } from '../drain/registry.ts';
+import { type SequenceInput, type StepName, sequence } from '../runbook/sequence.ts';
 import { type AutoDecision, concrete } from '../strategy/auto.ts';
 import { type HealthCheck, recommendedWait, type UnhealthyWindow, type Window } from './drain.ts';
 import { type PlanRollout, planRollout } from './rollout.ts';
@@ -65,6 +66,8 @@ export type Plan = {
       safe: boolean;
     };
   };
+  /** Each host's steps in order: what the engine executes (src/runbook/sequence.ts). */
+  steps: StepName[];
   timeline: TimelineEntry[];
   totalSeconds: number;
   /** Batches and the healthy floor (src/plan/rollout.ts). */
@@ -72,16 +75,25 @@ export type Plan = {
   warnings: string[];
 };
 
-export function buildPlan(config: DeployConfig, facts: Facts): Plan {
+export function buildPlan(
+  config: DeployConfig,
+  facts: Facts,
+  opts: { kind?: SequenceInput['kind'] } = {},
+): Plan {
   const hc = facts.healthCheck;
   const drain = config.drain;
   const mode = drainMode(drain);
   const D = facts.deregistrationDelay.seconds;
   const w = mode.window(drain, { hc, deregistrationDelay: facts.deregistrationDelay });
   const waitSeconds = recommendedWait(w.unhealthy, drain.marginSeconds);
+  const steps = sequence({
+    strategy: concrete(config.strategy),
+    buildWhere: config.app.build.where,
+    kind: opts.kind ?? 'deploy',
+  });
   const timeline = buildTimeline({
     hosts: facts.hosts,
-    strategy: concrete(config.strategy),
+    steps,
     buildWhere: config.app.build.where,
     notes: mode.notes,
     waitSeconds,
@@ -124,6 +136,7 @@ export function buildPlan(config: DeployConfig, facts: Facts): Plan {
         readmitLatest: w.readmit.formula.latest,
       },
     },
+    steps,
     timeline: batched,
     totalSeconds: rollout.totalSeconds,
     rollout,

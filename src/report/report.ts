@@ -75,8 +75,8 @@ export function buildReport(
       result: h.result,
       release: h.release,
       drainSeconds: drainSeconds(h.outcome.steps),
-      oldPid: pidFrom(h.outcome.steps, 'preflight', /old JVM (\d+)/),
-      newPid: pidFrom(h.outcome.steps, 'start', /new JVM (\d+)/),
+      oldPid: h.outcome.state?.oldPid ?? null,
+      newPid: h.outcome.state?.startedPid ?? null,
       steps: h.outcome.steps,
     })),
     memory,
@@ -89,9 +89,4 @@ function drainSeconds(steps: StepRecord[]): number | null {
   const wait = steps.find((s) => s.name === 'wait' && s.ok);
   if (!drain || !wait) return null;
   return Math.round((Date.parse(wait.endedAt) - Date.parse(drain.startedAt)) / 100) / 10;
-}
-
-function pidFrom(steps: StepRecord[], name: string, re: RegExp): number | null {
-  const m = steps.find((s) => s.name === name)?.detail.match(re);
-  return m ? Number(m[1]) : null;
 }

@@ -6,12 +6,14 @@
 // Contract: docs/contracts.md, "strategy swap".
 import type { HostCtx, Step } from '../engine/context.ts';
 import { PreflightError, preflight } from '../engine/preflight.ts';
-import { stopNewJvm, switchBack } from '../engine/restore.ts';
+import { startPrevious, stopNewJvm, switchBack } from '../engine/restore.ts';
 import { admit, build, health, settle, start, stop, upload, wait } from '../engine/steps.ts';
 import { waitUntilDrained } from '../engine/waits.ts';
 import { check } from '../executors/types.ts';
+import * as c from '../remote/commands.ts';
 import * as sw from '../remote/swap.ts';
 import { parseTraffic, TrafficView, trafficSample } from '../remote/traffic.ts';
+import type { StepName } from '../runbook/sequence.ts';
 import { otherPort, swapProblems } from './swap-preflight.ts';
 
 /** The host context with the app (and its target) on `port`; state stays shared. */
@@ -92,20 +94,28 @@ const swapAdmit: Step = {
 
 const swapSettle: Step = { name: 'settle', run: (ctx) => settle.run(onPort(ctx, next(ctx))) };
 
-// The old port out; undo puts it back (the old JVM still serves until stop).
+// The old port out. Undo is the swap's restore: the old port back in the group, and if the old
+// JVM no longer answers there (a failure in stop after its SIGTERM), the previous release started
+// on it first; only then do the undos of admit and start take the new port and JVM away.
 const swapDrain: Step = {
   name: 'drain',
   async run(ctx) {
     const o = onPort(ctx, live(ctx));
     if (!o.lb) throw new Error("strategy 'swap' needs the load balancer");
-    await o.lb.port.deregister(o.lb.arn, { id: o.lb.targetId, port: live(ctx) });
+    // Before the call: an answer lost on the way back must still be undone (registering is idempotent).
     ctx.state.drained = true;
+    await o.lb.port.deregister(o.lb.arn, { id: o.lb.targetId, port: live(ctx) });
     return `DeregisterTargets ${o.lb.targetId}:${live(ctx)}`;
   },
   async undo(ctx) {
     const o = onPort(ctx, live(ctx));
-    if (o.lb && ctx.state.drained) await o.lb.port.register(o.lb.arn, { id: o.lb.targetId, port: live(ctx) });
+    if (!o.lb || !ctx.state.drained) return;
+    const { port, health: h } = o.config.app;
+    const probe = (await ctx.exec.run(c.probeHealth(port, h.path))).stdout.trim();
+    if (probe !== String(h.expectStatus)) ctx.state.oldPid = await startPrevious(o);
+    await o.lb.port.register(o.lb.arn, { id: o.lb.targetId, port: live(ctx) });
   },
+  restores: true,
 };
 
 const swapWait: Step = { name: 'wait', run: (ctx) => wait.run(onPort(ctx, live(ctx))) };
@@ -132,18 +142,19 @@ async function nodesOn(ctx: HostCtx): Promise<string[]> {
   return view.nodes();
 }
 
-export function swapSteps(buildWhere: 'host' | 'local'): Step[] {
-  const built = buildWhere === 'host' ? [build] : [];
-  return [
-    swapPreflight,
-    upload,
-    ...built,
-    swapStart,
-    swapHealth,
-    swapAdmit,
-    swapSettle,
-    swapDrain,
-    swapWait,
-    swapStop,
-  ];
-}
+/**
+ * The swap's runbook: each step's run and undo on the port it concerns, by name (the order is
+ * src/runbook/sequence.ts's; the undos that run after a failure: src/runbook/failure.ts).
+ */
+export const SWAP_STEPS: Record<StepName, Step> = {
+  preflight: swapPreflight,
+  upload,
+  build,
+  start: swapStart,
+  health: swapHealth,
+  admit: swapAdmit,
+  settle: swapSettle,
+  drain: swapDrain,
+  wait: swapWait,
+  stop: swapStop,
+};

@@ -5,11 +5,18 @@ import { type DeployRun, deploy } from '../../src/engine/deploy.ts';
 import { type DeployEvent, emitter } from '../../src/engine/events.ts';
 import { type Recorded, RecordingExecutor, type Responder } from '../../src/executors/recording.ts';
 import type { Executor } from '../../src/executors/types.ts';
-import { buildPlan } from '../../src/plan/plan.ts';
+import { buildPlan, type Plan } from '../../src/plan/plan.ts';
+import type { LoadBalancerPort } from '../../src/ports.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
 import { baseConfig } from './config.ts';
 
-export type EngineRun = { run: DeployRun; log: Recorded[]; events: DeployEvent[]; clock: VirtualClock };
+export type EngineRun = {
+  run: DeployRun;
+  log: Recorded[];
+  events: DeployEvent[];
+  clock: VirtualClock;
+  plan: Plan;
+};
 
 export async function runEngine(opts: {
   config?: Record<string, unknown>;
@@ -25,17 +32,25 @@ export async function runEngine(opts: {
   sshLike?: boolean;
   /** `--hosts`: the hosts to deploy; every configured host stays a peer for the last-healthy guard. */
   select?: string[];
+  /** A load balancer (deregister mode needs one). */
+  lb?: { port: LoadBalancerPort; arn: string };
+  /** The plan's kind: a rollback runs without upload and build. */
+  kind?: 'deploy' | 'rollback';
 }): Promise<EngineRun> {
   const parsed = validateConfig(opts.config ?? baseConfig());
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const config = parsed.config;
   const all = Array.isArray(config.hosts) ? config.hosts : [];
   const hosts = opts.select ? all.filter((h) => opts.select?.includes(h.name)) : all;
-  const plan = buildPlan(config, {
-    hosts: hosts.map((h) => h.name),
-    healthCheck: { ...config.loadBalancer.healthCheck!, source: 'config' },
-    deregistrationDelay: { seconds: 300, source: 'config' },
-  });
+  const plan = buildPlan(
+    config,
+    {
+      hosts: hosts.map((h) => h.name),
+      healthCheck: { ...config.loadBalancer.healthCheck!, source: 'config' },
+      deregistrationDelay: { seconds: 300, source: 'config' },
+    },
+    opts.kind ? { kind: opts.kind } : {},
+  );
   const clock = opts.clock ?? new VirtualClock();
   const log: Recorded[] = [];
   const events: DeployEvent[] = [];
@@ -66,8 +81,9 @@ export async function runEngine(opts: {
       return opts.sshLike ? losingOnAbort(exec) : exec;
     },
     upload: async () => 'uploaded',
+    ...(opts.lb ? { lb: opts.lb } : {}),
   });
-  return { run, log, events, clock };
+  return { run, log, events, clock, plan };
 }
 
 function losingOnAbort(inner: Executor): Executor {

@@ -4,21 +4,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/args.ts';
-import { stepsFor } from '../../src/engine/steps.ts';
 import { EXIT } from '../../src/errors.ts';
+import { sequence } from '../../src/runbook/sequence.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const doc = readFileSync(join(root, 'docs', 'contracts.md'), 'utf8');
 const row = (first: string) => doc.split('\n').find((l) => l.startsWith(`| ${first} |`));
-const steps = (list: { name: string }[]) => list.map((s) => `\`${s.name}\``).join(', ');
+const steps = (list: string[]) => list.map((s) => `\`${s}\``).join(', ');
 
 describe('docs/contracts.md lists what the code keeps', () => {
   it('every step order', () => {
     for (const order of [
-      stepsFor('stop-first'),
-      stepsFor('build-first'),
-      stepsFor('stop-first', 'local'),
-      stepsFor('build-first', 'local'),
+      sequence({ strategy: 'stop-first', buildWhere: 'host', kind: 'deploy' }),
+      sequence({ strategy: 'build-first', buildWhere: 'host', kind: 'deploy' }),
+      sequence({ strategy: 'stop-first', buildWhere: 'local', kind: 'deploy' }),
+      sequence({ strategy: 'build-first', buildWhere: 'local', kind: 'deploy' }),
+      sequence({ strategy: 'stop-first', buildWhere: 'host', kind: 'rollback' }),
     ])
       expect(doc).toContain(`| ${steps(order)} |`);
   });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withReference } from '../../scripts/gen-schema.ts';
+import { withFailureTable, withPlanEnums, withReference } from '../../scripts/gen-schema.ts';
 import { configJsonSchema } from '../../src/config/reference.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -13,6 +13,17 @@ describe('generated docs are current', () => {
     const onDisk = JSON.parse(readFileSync(join(root, 'schema/deploy-config.schema.json'), 'utf8'));
     expect(onDisk).toEqual(configJsonSchema());
   });
+  it('the plan schema enums and the failure table in docs/failures.md', () => {
+    const plan = readFileSync(join(root, 'schema/plan.schema.json'), 'utf8');
+    expect(plan).toBe(withPlanEnums(plan));
+    expect(withPlanEnums(plan.replace('"settle"]', '"settle", "gone"]'))).toBe(plan);
+    const failures = readFileSync(join(root, 'docs/failures.md'), 'utf8');
+    expect(failures).toBe(withFailureTable(failures));
+    expect(failures).toContain(
+      '| build | `undo:build` (kill-build), `undo:drain` (restore), `undo:upload` (remove-release) |',
+    );
+  });
+
   it('README configuration reference', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     expect(readme).toBe(withReference(readme));

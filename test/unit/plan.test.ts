@@ -45,8 +45,10 @@ describe('buildPlan', () => {
   it('stop-first puts stop before build; build-first builds before draining', () => {
     const steps = (strategy: string) =>
       buildPlan(config(edit(baseConfig(), 'strategy', strategy)), facts(['a'])).timeline.map((e) => e.step);
+    // The engine uploads before either order (the timeline once left it out for host builds).
     expect(steps('stop-first')).toEqual([
       'preflight',
+      'upload',
       'drain',
       'wait',
       'stop',
@@ -58,6 +60,7 @@ describe('buildPlan', () => {
     ]);
     expect(steps('build-first')).toEqual([
       'preflight',
+      'upload',
       'build',
       'drain',
       'wait',
@@ -118,6 +121,17 @@ describe('deploy plan --json', () => {
     const plan = buildPlan(config(baseConfig()), facts(['a']));
     expect(validate(plan)).toBe(true);
     expect(validate({ ...plan, version: 2 })).toBe(false);
+    const swapPlan = buildPlan(
+      config({
+        app: { name: 'demo', ports: [8080, 8081], portEnv: 'PORT' },
+        hosts: [{ name: 'a', host: '10.0.0.1', instanceId: 'i-0abc' }],
+        loadBalancer: { targetGroup: 'tg' },
+        drain: { mode: 'deregister' },
+        strategy: 'swap',
+      }),
+      facts(['a']),
+    );
+    expect(validate(swapPlan), JSON.stringify(validate.errors)).toBe(true);
     expect(
       validate({
         ...plan,

@@ -2,8 +2,8 @@
 // parsers (what listens on the pair, the recorded live port).
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
-import { stepsFor } from '../../src/engine/steps.ts';
 import { parseListeners, parseLivePort } from '../../src/remote/swap.ts';
+import { sequence } from '../../src/runbook/sequence.ts';
 
 const base = {
   app: { name: 'demo', ports: [8080, 8081], portEnv: 'PORT' },
@@ -19,7 +19,7 @@ const issues = (config: object) => {
 
 describe('strategy swap', () => {
   it('starts and admits the new JVM before the old port is drained and its JVM stopped', () => {
-    expect(stepsFor('swap', 'host').map((s) => s.name)).toEqual([
+    expect(sequence({ strategy: 'swap', buildWhere: 'host', kind: 'deploy' })).toEqual([
       'preflight',
       'upload',
       'build',
@@ -31,7 +31,7 @@ describe('strategy swap', () => {
       'wait',
       'stop',
     ]);
-    expect(stepsFor('swap', 'local').map((s) => s.name)).not.toContain('build');
+    expect(sequence({ strategy: 'swap', buildWhere: 'local', kind: 'deploy' })).not.toContain('build');
   });
 
   it('needs the pair with app.port in it, a target group and instance ids; the port is not in start.env', () => {

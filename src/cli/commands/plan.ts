@@ -27,7 +27,7 @@ export type Planned = {
 export async function makePlan(
   values: Record<string, unknown>,
   io: Io,
-  opts: { offlineFallback?: boolean } = {},
+  opts: { offlineFallback?: boolean; kind?: 'deploy' | 'rollback' } = {},
 ): Promise<Planned> {
   const waitSeconds = parseSeconds('--wait-lock', values['wait-lock'] as string | undefined);
   const strategy = values.strategy === undefined ? undefined : parseStrategy(values.strategy);
@@ -46,7 +46,7 @@ export async function makePlan(
   const allHosts = values.hosts ? await resolveHosts(config, ports) : hosts;
   // auto looks at the hosts (read-only) and plans the strategy it picks, or refuses here (exit 2).
   const auto =
-    config.strategy === 'auto'
+    config.strategy === 'auto' && opts.kind !== 'rollback'
       ? await resolveAuto({
           config,
           hosts,
@@ -56,7 +56,9 @@ export async function makePlan(
         })
       : undefined;
   if (auto) config = { ...config, strategy: auto.strategy };
-  const plan = buildPlan(config, facts);
+  // A rollback is the rolling one whatever the strategy (src/runbook/sequence.ts): nothing to pick.
+  else if (config.strategy === 'auto') config = { ...config, strategy: 'stop-first' };
+  const plan = buildPlan(config, facts, opts.kind ? { kind: opts.kind } : {});
   if (auto) plan.auto = auto;
   if (loaded.environment) plan.environment = loaded.environment;
   if (fallback) {

@@ -5,7 +5,6 @@ import { configRedactor } from '../../core/redact.ts';
 import { realClock } from '../../engine/clock.ts';
 import { deploy } from '../../engine/deploy.ts';
 import { currentUser, lockOwner } from '../../engine/locks.ts';
-import { admit, drain, health, preflight, settle, start, stop, wait } from '../../engine/steps.ts';
 import { UsageError } from '../../errors.ts';
 import * as c from '../../remote/commands.ts';
 import { layout } from '../../remote/layout.ts';
@@ -18,7 +17,7 @@ import { makePlan } from './plan.ts';
 import { openRunOutput } from './run-output.ts';
 
 export async function rollbackCommand(values: Record<string, unknown>, io: Io): Promise<number> {
-  const { plan, config, hosts, allHosts } = await makePlan(values, io);
+  const { plan, config, hosts, allHosts } = await makePlan(values, io, { kind: 'rollback' });
   const first = hosts[0];
   if (!first) throw new UsageError('no hosts to roll back');
   const probe = await connectHost(config, first, io.cwd);
@@ -69,7 +68,6 @@ export async function rollbackCommand(values: Record<string, unknown>, io: Io): 
       connect: (host) => connectHost(config, host, io.cwd),
       peers: allHosts,
       upload: async () => 'kept',
-      steps: [preflight, drain, wait, stop, start, health, admit, settle],
       rollback: true,
     });
     if (run.error) output.say(`error: ${run.error}\n`);

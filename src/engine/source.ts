@@ -12,7 +12,7 @@ import {
   extractRelease,
   fetchRelease,
   unpackUpload,
-} from '../remote/commands.ts';
+} from '../remote/releases.ts';
 import type { Uploader } from './context.ts';
 
 /** The git commit a release was made from (docs/contracts.md: report `commit`, history entries). */

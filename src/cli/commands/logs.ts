@@ -7,7 +7,7 @@ import type { DeployConfig, StaticHost } from '../../config/schema.ts';
 import { configRedactor } from '../../core/redact.ts';
 import { EXIT, UsageError } from '../../errors.ts';
 import type { CmdResult, Executor } from '../../executors/types.ts';
-import { appLog, NO_APP_LOG, stopTail, TAIL_PID } from '../../remote/commands.ts';
+import { appLog, NO_APP_LOG, stopTail, TAIL_PID } from '../../remote/app.ts';
 import { layout } from '../../remote/layout.ts';
 import type { Cmd } from '../../remote/shell.ts';
 import type { Io } from '../io.ts';

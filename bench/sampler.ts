@@ -16,7 +16,7 @@ import {
   removeCgroupRoot,
   removeHostCgroup,
 } from '../scripts/sandbox/cgroup.ts';
-import { type MarkName, markCommand } from '../src/sampler/script.ts';
+import { type MarkName, markCommand } from '../src/remote/sampler-script.ts';
 import * as p from '../test/sandbox/sampler-probe.ts';
 import { isSmoke, writeResults } from './lib/results.ts';
 import { median, round } from './lib/stats.ts';

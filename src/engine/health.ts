@@ -43,21 +43,8 @@ export async function waitForHealthy(
     result.state === 'FAILURE'
       ? result.reason
       : `no ${health.expectStatus} within ${health.timeoutSeconds} s`;
-  const log = await ctx.exec.run(tailLog(ctx));
+  const log = await ctx.exec.run(c.tailAppLog(ctx.layout.release(ctx.releaseId), 20));
   throw new HealthError(
     `${health.path} never passed on ${ctx.host.name}: ${why}; statuses seen: ${seen} (000 = no answer)\n  last lines of the app log:\n    ${log.stdout.trim().split('\n').slice(-10).join('\n    ') || '(empty)'}`,
   );
-}
-
-function tailLog(ctx: HostCtx) {
-  return {
-    kind: 'history.read' as const,
-    argv: [
-      'sh',
-      '-c',
-      'tail -n 20 "$1" 2>/dev/null; true',
-      'handoff',
-      `${ctx.layout.release(ctx.releaseId)}/app.log`,
-    ],
-  };
 }

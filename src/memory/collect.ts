@@ -4,9 +4,9 @@
 // back every few seconds: the 1-Hz series stays complete, it only arrives later.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Executor } from '../executors/types.ts';
-import { readSampler, spawnSampler, stopSampler } from '../remote/sampler.ts';
+import { readSampler, spawnSampler, stopSampler, streamSampler } from '../remote/sampler.ts';
+import { type SamplerOptions, type SamplerSourceOption, samplerCommand } from '../remote/sampler-script.ts';
 import { type MemorySample, parseSamplerLine, type RawSample, toMemorySample } from '../sampler/parse.ts';
-import { type SamplerSourceOption, samplerCommand } from '../sampler/script.ts';
 
 export type SamplerRun = {
   host: string;
@@ -79,21 +79,20 @@ type Runner = (
   signal: AbortSignal,
 ) => Promise<void>;
 
-const commandOf = (opts: SamplerOpts, durationSeconds?: number) =>
-  samplerCommand({
-    marksDir: opts.marksDir,
-    intervalSeconds: opts.intervalSeconds,
-    source: opts.source,
-    ...(opts.cgroupPath ? { cgroupPath: opts.cgroupPath } : {}),
-    ...(durationSeconds ? { durationSeconds } : {}),
-  }).argv;
+const optionsOf = (opts: SamplerOpts, durationSeconds?: number): SamplerOptions => ({
+  marksDir: opts.marksDir,
+  intervalSeconds: opts.intervalSeconds,
+  source: opts.source,
+  ...(opts.cgroupPath ? { cgroupPath: opts.cgroupPath } : {}),
+  ...(durationSeconds ? { durationSeconds } : {}),
+});
 
 // A lost SSH connection ends the sampler with its session; the deploy goes on over a new one
 // (its undo, typically), and so does the sampler, so the proof covers the rollback too.
 const streamed: Runner = async (exec, opts, onLine, errors, signal) => {
   const stream = exec.stream!.bind(exec);
   for (let restarts = 0; ; restarts++) {
-    const r = await stream({ kind: 'sampler', argv: commandOf(opts) }, onLine, { signal });
+    const r = await stream(streamSampler(optionsOf(opts)), onLine, { signal });
     if (signal.aborted) return;
     if (r.connectionLost && restarts < MAX_RESTARTS) continue;
     if (r.code !== 0 && r.stderr.trim())
@@ -105,7 +104,10 @@ const streamed: Runner = async (exec, opts, onLine, errors, signal) => {
 // The sampler runs on whatever happens to the connection; a failed read is tried again next time.
 const filed: Runner = async (exec, opts, onLine, errors, signal) => {
   const file = `${opts.marksDir}/sampler-${opts.startEpochMs}.out`;
-  const spawned = await exec.run(spawnSampler(file, commandOf(opts, FILE_BOUND_SECONDS)), { signal });
+  const spawned = await exec.run(
+    spawnSampler(file, samplerCommand(optionsOf(opts, FILE_BOUND_SECONDS)).argv),
+    { signal },
+  );
   const pgid = Number(spawned.stdout.trim().split('\n').at(-1));
   if (spawned.code !== 0 || !Number.isInteger(pgid) || pgid <= 1) {
     errors.push(

@@ -17,6 +17,10 @@ export const probeHealth = (port: number, path: string): Cmd =>
     path,
   ]);
 
+/** The last `lines` of a release's app log (none yet: nothing), for a JVM that never became healthy. */
+export const tailAppLog = (releaseDir: string, lines: number): Cmd =>
+  script('app.tail', 'tail -n "$2" "$1" 2>/dev/null; true', [`${releaseDir}/app.log`, lines]);
+
 /** `app.log` exits with this when the current release has no log (nothing deployed yet). */
 export const NO_APP_LOG = 3;
 

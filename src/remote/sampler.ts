@@ -2,7 +2,14 @@
 // detached, in a session of its own, writing its lines to a file on the host that the tool reads
 // back every few seconds. Its parent is the wrapper shell, which stays, so the sampler's own
 // "parent gone" check still holds; its --duration bounds it if the tool dies without stopping it.
+import { type SamplerOptions, samplerCommand } from './sampler-script.ts';
 import { type Cmd, script } from './shell.ts';
+
+/** The sampler with its lines streamed over the connection it runs on (a transport with `stream`). */
+export const streamSampler = (opts: SamplerOptions): Cmd => ({
+  kind: 'sampler',
+  argv: samplerCommand(opts).argv,
+});
 
 /** Starts `samplerArgv` detached with stdout to `file`; prints its process group id. */
 export const spawnSampler = (file: string, samplerArgv: string[]): Cmd =>

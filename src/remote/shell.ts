@@ -37,6 +37,7 @@ export type CmdKind =
   | 'history.append'
   | 'history.read'
   | 'app.log'
+  | 'app.tail'
   | 'sampler'
   | 'memory.look'
   | 'memory.rss'

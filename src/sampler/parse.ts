@@ -1,4 +1,4 @@
-// Pure parsing of the sampler's stdout (src/sampler/script.ts) into samples for the report.
+// Pure parsing of the sampler's stdout (src/remote/sampler-script.ts) into samples for the report.
 //
 // Line format, one per line, fields separated by one space, "-" where a value does not apply:
 //   H 1 <interval> <source> <cgroupDir>          once, first: format version 1, the source chosen

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import { type SamplerOptions, samplerCommand } from '../../src/remote/sampler-script.ts';
 import { parseSamplerLine, type RawSample, toMemorySample } from '../../src/sampler/parse.ts';
-import { type SamplerOptions, samplerCommand } from '../../src/sampler/script.ts';
 
 /** Holds N MiB (argv[2], then one number per stdin line) in 16 MiB buffers that are touched. */
 export const HOG_JS = `

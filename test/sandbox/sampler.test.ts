@@ -14,9 +14,9 @@ import {
 } from '../../scripts/sandbox/cgroup.ts';
 import { which } from '../../scripts/sandbox/proc.ts';
 import { analyzeMemory } from '../../src/memory/analysis.ts';
+import { type MarkName, markCommand } from '../../src/remote/sampler-script.ts';
 import { renderMemorySvg } from '../../src/report/memory-svg.ts';
 import { type RawSample, toMemorySample } from '../../src/sampler/parse.ts';
-import { type MarkName, markCommand } from '../../src/sampler/script.ts';
 import * as p from './sampler-probe.ts';
 
 const cg = detectCgroup();

@@ -133,8 +133,7 @@ describe('health never passed', () => {
     if (cmd.kind === 'state.read') return { stdout: 'current=r1\npid=4242\nstate=alive\n' };
     // the new JVM (first start) answers 503; the restored old one (second start) 200
     if (host === 'a' && cmd.kind === 'health.probe') return { stdout: started() === 1 ? '503' : '200' };
-    if (cmd.kind === 'history.read' && cmd.argv.join(' ').includes('tail -n'))
-      return { stdout: `${appLog.join('\n')}\n` };
+    if (cmd.kind === 'app.tail') return { stdout: `${appLog.join('\n')}\n` };
     return undefined;
   };
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { markCommand, samplerCommand } from '../../src/remote/sampler-script.ts';
 import { parseSamplerLine, type RawSample } from '../../src/sampler/parse.ts';
-import { markCommand, samplerCommand } from '../../src/sampler/script.ts';
 
 const hasDash = spawnSync('dash', ['-c', 'exit 0']).status === 0;
 if (!hasDash && process.env.CI) throw new Error('dash is required in CI (apt-get install -y dash)');

@@ -2,7 +2,7 @@
 // It lives in TypeScript (not a .sh file) so it ships inside dist/ with no file lookup at runtime.
 // String.raw keeps awk's backslashes intact; the script must never contain "${" or a backtick.
 // Line format and field meanings: src/sampler/parse.ts. Accounting choices: docs/memory.md.
-import { quote, shellJoin } from '../remote/shell.ts';
+import { quote, shellJoin } from './shell.ts';
 
 /** Files in the marks directory that the tool rewrites (one value each) and the sampler rereads every tick. */
 export const MARK_FILES = {

@@ -19,7 +19,6 @@ export type DeployEvent = { at: number } & (
   | { kind: 'host:start'; host: string; index: number; total: number }
   | { kind: 'step:start'; host: string; step: EngineStep }
   | { kind: 'step:end'; host: string; step: EngineStep; ok: boolean; detail: string; ms: number }
-  | { kind: 'step:retry'; host: string; step: EngineStep; attempt: number; error: string }
   | { kind: 'health:poll'; host: string; attempt: number; status: string }
   | { kind: 'wait:tick'; host: string; elapsedSeconds: number; boundSeconds: number; note: string }
   | { kind: 'rollback:start'; host: string; reason: string }

@@ -27,8 +27,6 @@ export function plainLine(e: DeployEvent, t = time(e.at)): string | undefined {
       return `${t} [${e.host}] ${e.step} ...`;
     case 'step:end':
       return `${t} [${e.host}] ${e.step} ${e.ok ? 'ok' : 'FAILED'} (${(e.ms / 1000).toFixed(1)} s) ${e.detail}`;
-    case 'step:retry':
-      return `${t} [${e.host}] ${e.step} retry ${e.attempt}: ${e.error}`;
     case 'rollback:start':
       return `${t} [${e.host}] rolling back: ${e.reason.split('\n')[0]}`;
     case 'rollback:end':

@@ -53,6 +53,10 @@ echo "stopped by SIGTERM after $((t / 10)).$((t % 10))s"`,
     [pid, Math.ceil(graceSeconds)],
   );
 
+/** VmRSS (kB) of one process, or nothing when it is gone. */
+export const jvmRss = (pid: number): Cmd =>
+  script('memory.rss', `awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true`, [pid]);
+
 export const jvmAlive = (pid: number): Cmd =>
   script('jvm.alive', `${ALIVE}\nalive "$1" && echo alive || echo dead`, [pid]);
 

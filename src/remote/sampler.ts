@@ -5,6 +5,20 @@
 import { type SamplerOptions, samplerCommand } from './sampler-script.ts';
 import { type Cmd, script } from './shell.ts';
 
+// One tick of the deploy's own sampler (strategy 'auto' looks before it decides), with a marks
+// directory that does not exist: it reads and writes nothing there (the per-process figures come
+// out as not applicable).
+export const sampleOnce = (source: SamplerOptions['source'], cgroupPath?: string): Cmd => ({
+  kind: 'memory.look',
+  argv: samplerCommand({
+    marksDir: '/nonexistent/handoff-auto',
+    intervalSeconds: 1,
+    durationSeconds: 1,
+    source,
+    ...(cgroupPath ? { cgroupPath } : {}),
+  }).argv,
+});
+
 /** The sampler with its lines streamed over the connection it runs on (a transport with `stream`). */
 export const streamSampler = (opts: SamplerOptions): Cmd => ({
   kind: 'sampler',

@@ -9,16 +9,11 @@ import type { LoadBalancerPort } from '../ports.ts';
 import * as c from '../remote/commands.ts';
 import { layout } from '../remote/layout.ts';
 import { parsePeaks, readPeaks } from '../remote/peaks.ts';
-import { script } from '../remote/shell.ts';
+import { sampleOnce } from '../remote/sampler.ts';
 import * as sw from '../remote/swap.ts';
 import { type MemorySample, parseSamplerLine, toMemorySample } from '../sampler/parse.ts';
-import { samplerCommand } from '../sampler/script.ts';
 
 export type HostLook = { input: BudgetInput; otherHealthyTarget: boolean; oldPid?: number };
-
-/** VmRSS (kB) of one process, or nothing when it is gone. */
-const rssOf = (pid: number) =>
-  script('memory.rss', `awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true`, [pid]);
 
 export async function lookAtHost(opts: {
   config: DeployConfig;
@@ -38,7 +33,7 @@ export async function lookAtHost(opts: {
   const oldPid = pidText && (how === 'pidfile' || how === 'port') ? Number(pidText) : undefined;
   const first = await oneSample(exec, config, host.name, opts.signal);
   if (oldPid) {
-    const kb = Number((await run(rssOf(oldPid))).stdout.trim());
+    const kb = Number((await run(c.jvmRss(oldPid))).stdout.trim());
     if (Number.isFinite(kb) && kb > 0) first.oldRssKb = kb;
   }
   const peaks = parsePeaks((await run(readPeaks(l))).stdout);
@@ -49,22 +44,17 @@ export async function lookAtHost(opts: {
   };
 }
 
-// One tick of the deploy's own sampler, with a marks directory that does not exist: it reads and
-// writes nothing there (the per-process figures come out as not applicable).
 async function oneSample(
   exec: Executor,
   config: DeployConfig,
   host: string,
   signal?: AbortSignal,
 ): Promise<MemorySample> {
-  const { argv } = samplerCommand({
-    marksDir: '/nonexistent/handoff-auto',
-    intervalSeconds: 1,
-    durationSeconds: 1,
-    source: config.memory.source,
-    ...(config.memory.cgroupPath ? { cgroupPath: config.memory.cgroupPath } : {}),
-  });
-  const r = await check(exec, { kind: 'memory.look', argv }, signal ? { signal } : {});
+  const r = await check(
+    exec,
+    sampleOnce(config.memory.source, config.memory.cgroupPath),
+    signal ? { signal } : {},
+  );
   for (const line of r.stdout.split('\n')) {
     const parsed = parseSamplerLine(line);
     if (parsed.kind === 'sample') return toMemorySample(parsed, { host, startEpochMs: Date.now() });

@@ -13,7 +13,8 @@ function sources(dir: string): string[] {
   );
 }
 
-const kindsIn = (text: string) => [...text.matchAll(/kind: '([a-z]+:[a-z]+|log|command)'/g)].map((m) => m[1]!);
+const kindsIn = (text: string) =>
+  [...text.matchAll(/kind: '([a-z]+:[a-z]+|log|command)'/g)].map((m) => m[1]!);
 const unionKinds = kindsIn(readFileSync(join(root, EVENTS), 'utf8'));
 
 describe('event kinds', () => {

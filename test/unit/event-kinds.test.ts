@@ -1,17 +1,11 @@
 // The event union is a contract (docs/contracts.md, section 6): a kind nobody emits is dead
 // vocabulary that renderers and readers of events.ndjson would wait for in vain.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, srcFiles } from '../helpers/sources.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 const EVENTS = 'src/engine/events.ts';
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
 
 const kindsIn = (text: string) =>
   [...text.matchAll(/kind: '([a-z]+:[a-z]+|log|command)'/g)].map((m) => m[1]!);
@@ -26,9 +20,9 @@ describe('event kinds', () => {
 
   it('every kind in the union is emitted somewhere in src/', () => {
     const emitted = new Set(
-      sources(join(root, 'src'))
-        .filter((f) => relative(root, f) !== EVENTS)
-        .flatMap((f) => kindsIn(readFileSync(f, 'utf8'))),
+      srcFiles()
+        .filter(({ file }) => file !== EVENTS)
+        .flatMap(({ text }) => kindsIn(text)),
     );
     expect(unionKinds.filter((k) => !emitted.has(k))).toEqual([]);
   });

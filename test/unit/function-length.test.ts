@@ -1,12 +1,10 @@
 // Functions stay under ~60 lines (docs/architecture.md, "Code health"): a long function hides the
 // steps a reader needs to see; small named ones say them. Data tables are the exception, each
 // named here with its reason.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { srcFiles } from '../helpers/sources.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 const MAX_LINES = 60;
 
 /** Data tables: long because they hold data, not steps. `file:function` -> why. */
@@ -59,17 +57,8 @@ function longFunctions(text: string, file = 'x.ts'): Long[] {
   return out;
 }
 
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
-
 function scanSrc(): Array<Long & { file: string }> {
-  return sources(join(root, 'src')).flatMap((path) => {
-    const file = relative(root, path);
-    return longFunctions(readFileSync(path, 'utf8'), file).map((l) => ({ ...l, file }));
-  });
+  return srcFiles().flatMap(({ file, text }) => longFunctions(text, file).map((l) => ({ ...l, file })));
 }
 
 const body = (n: number) => Array.from({ length: n }, (_, i) => `  const v${i} = ${i};`).join('\n');

@@ -2,12 +2,10 @@
 // built in one place, so a dry run, the fault injection (by kind) and a reader find them all there.
 // Elsewhere code runs a command, never writes one: no hand-built `{ kind, argv }` for a host, and
 // none of the shell builders of src/remote/shell.ts. src/executors/ turns commands into shell text.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { srcFiles } from '../helpers/sources.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 const HOMES = ['src/remote/', 'src/executors/'];
 const BUILDERS = new Set(['script', 'shellJoin', 'quote']);
 
@@ -43,12 +41,6 @@ function commandsBuilt(text: string, file = 'x.ts'): string[] {
   return out;
 }
 
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
-
 describe('remote commands live in src/remote/', () => {
   it('the scan finds a command built by hand and a shell builder imported (it can fail)', () => {
     const text = [
@@ -67,10 +59,9 @@ describe('remote commands live in src/remote/', () => {
   });
 
   it('no file outside src/remote/ and src/executors/ builds a remote command', () => {
-    const found = sources(join(root, 'src'))
-      .map((path) => relative(root, path))
-      .filter((file) => !HOMES.some((home) => file.startsWith(home)))
-      .flatMap((file) => commandsBuilt(readFileSync(join(root, file), 'utf8'), file));
+    const found = srcFiles()
+      .filter(({ file }) => !HOMES.some((home) => file.startsWith(home)))
+      .flatMap(({ file, text }) => commandsBuilt(text, file));
     expect(found).toEqual([]);
   });
 });

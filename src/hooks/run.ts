@@ -3,7 +3,7 @@
 // failure: abort or undo, per HOOK_POINTS); onFailure's hooks never throw: the error they report
 // stays the deploy's error.
 import type { Executor } from '../executors/types.ts';
-import { hookCmd, TIMED_OUT } from './command.ts';
+import { hookCmd, TIMED_OUT } from '../remote/hook.ts';
 import { type HookContext, hookEnv } from './env.ts';
 import type { Hook, HookName } from './schema.ts';
 

@@ -2,8 +2,8 @@
 // host. The step context arrives as KEY=VALUE lines on stdin, so nothing of it is in an argv that
 // `ps` shows; the hook itself then reads an empty stdin. `timeout` (coreutils) bounds it where it
 // exists; the runner's abort is the backstop (macOS has no `timeout`).
-import { type Cmd, script } from '../remote/shell.ts';
-import type { Hook } from './schema.ts';
+import type { Hook } from '../hooks/schema.ts';
+import { type Cmd, script } from './shell.ts';
 
 const HOOK_SCRIPT = `
 while IFS= read -r line; do

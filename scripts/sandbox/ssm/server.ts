@@ -63,10 +63,22 @@ class Buckets {
   }
 }
 
-async function api(model: RunCommandModel, buckets: Buckets, req: IncomingMessage, res: ServerResponse) {
+/** API requests per action, and how many of them were throttled (what a caller costs the account). */
+export type CallCounts = Record<string, { calls: number; throttled: number }>;
+
+async function api(
+  model: RunCommandModel,
+  buckets: Buckets,
+  counts: CallCounts,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   try {
     const target = String(req.headers['x-amz-target'] ?? '');
     const action = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+    const count = counts[action || '(none)'] ?? { calls: 0, throttled: 0 };
+    counts[action || '(none)'] = count;
+    count.calls++;
     if (
       req.method !== 'POST' ||
       !String(req.headers['content-type']).startsWith('application/x-amz-json-1.1')
@@ -77,7 +89,10 @@ async function api(model: RunCommandModel, buckets: Buckets, req: IncomingMessag
     const handler = ACTIONS[action];
     if (!handler) throw new SsmError('UnknownOperationException', `the sandbox does not implement ${target}`);
     const raw = await readBody(req);
-    if (!buckets.take(action)) throw new SsmError('ThrottlingException', 'Rate exceeded');
+    if (!buckets.take(action)) {
+      count.throttled++;
+      throw new SsmError('ThrottlingException', 'Rate exceeded');
+    }
     let body: Record<string, unknown>;
     try {
       body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
@@ -125,6 +140,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 export async function startSsmEndpoint(opts: SsmEndpointOptions) {
   const model = new RunCommandModel({ ...DEFAULT_MODEL, ...opts.model });
   const buckets = new Buckets(opts.throttle ?? DEFAULT_THROTTLE);
+  const counts: CallCounts = {};
   const fail = (res: ServerResponse) => (e: Error) => {
     opts.log?.(`[ssm] ${e.message}`);
     if (!res.headersSent) send(res, 500, { __type: 'InternalServerError', message: e.message });
@@ -132,7 +148,7 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions) {
   const both = opts.agentHost === undefined;
   const apiServer = createServer((req, res) => {
     const toAgent = both && req.url?.startsWith('/agent/');
-    (toAgent ? agentChannel(model, req, res) : api(model, buckets, req, res)).catch(fail(res));
+    (toAgent ? agentChannel(model, req, res) : api(model, buckets, counts, req, res)).catch(fail(res));
   });
   const port = await listen(apiServer, opts.port, opts.host ?? '127.0.0.1');
   const servers = [apiServer];
@@ -148,6 +164,7 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions) {
   ticker.unref();
   return {
     model,
+    counts,
     port,
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     agentUrl: `http://${opts.agentHost ?? opts.host ?? '127.0.0.1'}:${agentPort}`,

@@ -2,6 +2,7 @@
 // said loudly (a host key accepted unverified); without it the executor writes it to stderr.
 import type { DeployConfig, StaticHost } from '../../config/schema.ts';
 import { resolveHosts } from '../../core/facts.ts';
+import { traced } from '../../executors/traced.ts';
 import type { Executor } from '../../executors/types.ts';
 import { transportFor } from '../../transports/registry.ts';
 import type { Io } from '../io.ts';
@@ -20,12 +21,18 @@ export async function configuredHosts(
   });
 }
 
-/** The host's executor, through its transport (src/transports/registry.ts). */
-export function connectHost(
+/**
+ * The host's executor, through its transport (src/transports/registry.ts); with HANDOFF_TRACE set,
+ * each command's kind and timing is appended to that file (docs/cli.md, "Tracing commands").
+ */
+export async function connectHost(
   config: DeployConfig,
   host: StaticHost,
   cwd: string,
   onWarning?: (message: string) => void,
 ): Promise<Executor> {
-  return transportFor(config, host).connect(config, host, { cwd, ...(onWarning ? { onWarning } : {}) });
+  const transport = transportFor(config, host);
+  const exec = await transport.connect(config, host, { cwd, ...(onWarning ? { onWarning } : {}) });
+  const trace = process.env.HANDOFF_TRACE;
+  return trace ? traced(exec, transport.name, trace) : exec;
 }

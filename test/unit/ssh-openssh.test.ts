@@ -53,7 +53,8 @@ async function server(hostKeyType: 'ed25519' | 'rsa' = 'ed25519') {
   return { dir, client, knownHosts, sshd, target };
 }
 
-suite('against OpenSSH sshd', () => {
+// Real sshd and ssh-keygen (an RSA key among them): seconds on a quiet machine, 40 s seen at load 20.
+suite('against OpenSSH sshd', { timeout: 90_000 }, () => {
   it('a host known only by its ssh-rsa line: connects with rsa-sha2-*, as the OpenSSH client does', async () => {
     const s = await server('rsa');
     expect(s.sshd.knownHostsLine).toMatch(/ ssh-rsa AAAA/);

@@ -95,6 +95,13 @@ sandboxDescribe('ssm transport on a sandbox host (vs SSH)', () => {
   it('an agent that is gone: exit 255, connection lost, the command never ran (DeliveryTimedOut)', async () => {
     const { stopAgent } = await import('../../scripts/sandbox/ssm/agents.ts');
     await stopAgent(ssm.agents.find((a) => a.host === 'h2') as (typeof ssm.agents)[number]);
+    // The premise is an agent the endpoint has lost: no poll of it still open (a poll the endpoint
+    // had not yet seen close would take the command, which then stays InProgress until its
+    // executionTimeout: once in CI this test ran past 60 s that way).
+    const h2 = ssm.instances.h2 as string;
+    const lostBy = Date.now() + 15_000;
+    while (ssm.endpoint.model.online(h2) && Date.now() < lostBy) await new Promise((r) => setTimeout(r, 100));
+    expect(ssm.endpoint.model.online(h2)).toBe(false);
     const overH2 = new SsmExecutor({
       name: 'h2',
       instanceId: ssm.instances.h2 as string,
@@ -106,5 +113,5 @@ sandboxDescribe('ssm transport on a sandbox host (vs SSH)', () => {
     const r = await overH2.run(script('local', 'touch /srv/handoff/ssm-ran', []));
     expect([r.code, r.connectionLost]).toEqual([255, true]);
     expect(r.stderr).toMatch(/DeliveryTimedOut/);
-  }, 60_000);
+  }, 90_000);
 });

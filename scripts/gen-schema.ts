@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configJsonSchema, configReference } from '../src/config/reference.ts';
 import { DRAIN_MODE_NAMES } from '../src/drain/registry.ts';
+import { STEP_HOOKS } from '../src/hooks/schema.ts';
 import { compensationsFor } from '../src/runbook/failure.ts';
 import {
   type Runbook,
@@ -51,6 +52,12 @@ export function withFailureTable(doc: string): string {
     'build-first': { strategy: 'build-first', buildWhere: 'host', kind: 'deploy' },
     "build.where 'local'": { strategy: 'stop-first', buildWhere: 'local', kind: 'deploy' },
     swap: { strategy: 'swap', buildWhere: 'host', kind: 'deploy' },
+    'stop-first, every hook': {
+      strategy: 'stop-first',
+      buildWhere: 'host',
+      kind: 'deploy',
+      hooks: STEP_HOOKS,
+    },
     rollback: { strategy: 'stop-first', buildWhere: 'host', kind: 'rollback' },
   };
   const orders = Object.fromEntries(

@@ -2,6 +2,7 @@
 // JSON Schema (scripts/gen-schema.ts) and the README's configuration reference all come from here.
 import { z } from 'zod';
 import { drainSchema } from '../drain/registry.ts';
+import { hooksSchema } from '../hooks/schema.ts';
 import { STRATEGIES } from '../runbook/sequence.ts';
 import { TRANSPORT_NAMES } from '../transports/registry.ts';
 import { app } from './schema-app.ts';
@@ -239,6 +240,7 @@ export const configSchema = z
       })
       .describe('The deploy report (overridden by --report-dir).')
       .prefault({}),
+    hooks: hooksSchema,
   })
   .describe('handoff deploy configuration');
 

@@ -67,4 +67,9 @@ export type DrainMode<C extends { mode: string }> = {
   admit(ctx: HostCtx): Promise<string>;
   /** In the restore, once the previous release serves on the host: give it traffic back. */
   readmit(ctx: HostCtx): Promise<void>;
+  /**
+   * A hook after the start failed: take the new JVM out of service if it may be in it, before the
+   * undo stops it. True when traffic was taken away (the caller waits the drain out).
+   */
+  withdraw(ctx: HostCtx): Promise<boolean>;
 };

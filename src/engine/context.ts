@@ -1,6 +1,7 @@
 // What a step sees: one host, its executor, the plan, and the host's mutable deploy state.
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
 import type { Executor } from '../executors/types.ts';
+import type { HookRun } from '../hooks/run.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { LoadBalancerPort } from '../ports.ts';
 import type { Layout } from '../remote/layout.ts';
@@ -29,6 +30,10 @@ export type HostState = {
   drainWaited?: boolean;
   /** Load-balancer node addresses the drain saw keep connections to the app (waits.ts). */
   lbNodes?: string[];
+  /** deregister mode: RegisterTargets was sent for the new JVM (a failed after-hook withdraws it). */
+  admitted?: boolean;
+  /** The hooks that ran on this host, in order (docs/hooks.md; the report's hosts[].hooks). */
+  hookRuns?: HookRun[];
   /** strategy 'swap': the port the app serves on (recorded on the host; app.port before the first swap). */
   livePort?: number;
 };
@@ -53,6 +58,17 @@ export type HostCtx = {
   allowDowntime: boolean;
   /** Rollback: releases restart the way they last ran (their recorded start). */
   rollback?: boolean;
+  /** What hooks need beyond the host (docs/hooks.md): where local ones run, the release's commit. */
+  hooksAt?: HooksAt;
+};
+
+export type HooksAt = {
+  /** Runs `where: 'local'` hooks (a recording executor in a dry run); none: such a hook fails. */
+  local?: Executor | undefined;
+  /** The config's directory, where local hooks run. */
+  localDir: string;
+  commit?: { sha: string; subject?: string } | undefined;
+  dryRun: boolean;
 };
 
 export type Step = {

@@ -45,6 +45,9 @@ export type DeployDeps = {
   /** The git commit of the release, recorded in each host's history entry. */
   commit?: ReleaseCommit;
   rollback?: boolean;
+  /** Runs `where: 'local'` hooks in `localDir` (the config's directory; docs/hooks.md). */
+  local?: Executor;
+  localDir?: string;
   /** Called around each host (the memory sampler hooks in here). */
   around?: (host: StaticHost, exec: Executor, body: () => Promise<HostOutcome>) => Promise<HostOutcome>;
 };
@@ -237,6 +240,7 @@ function hostContext(
       .map(([name, e]) => ({ name, exec: e })),
     allowDowntime: deps.allowDowntime,
     ...(deps.rollback ? { rollback: true } : {}),
+    hooksAt: { local: deps.local, localDir: deps.localDir ?? '.', commit: deps.commit, dryRun: deps.dryRun },
   };
 }
 

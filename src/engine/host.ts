@@ -5,6 +5,8 @@ import { compensationsFor } from '../runbook/failure.ts';
 import type { StepName } from '../runbook/sequence.ts';
 import type { HostCtx, HostState, Step } from './context.ts';
 import type { EngineStep, HostResult } from './events.ts';
+import { heldBack } from './fleet.ts';
+import { runOnFailure } from './hook-steps.ts';
 import type { HostRunbook } from './runbooks.ts';
 import { waitUntilSettled } from './waits.ts';
 
@@ -97,7 +99,12 @@ export async function runHost(ctx: HostCtx, { runbook, steps }: HostRunbook): Pr
     steps.map((st) => st.name),
     runbook,
   ).map(({ step }) => steps.find((st) => st.name === step)!);
-  return { ...(await undo(ctx, undos, records, failure)), state: { ...ctx.state }, error: failure };
+  const undone = await undo(ctx, undos, records, failure);
+  // Not for a host the rollout held back before its drain: nothing failed there.
+  if (!heldBack({ error: failure }))
+    for (const message of await runOnFailure(ctx, lastBegun, failure))
+      ctx.emit({ kind: 'log', host: ctx.host.name, level: 'warn', message });
+  return { ...undone, state: { ...ctx.state }, error: failure };
 }
 
 // The undos of the failure table (src/runbook/failure.ts), in its order. Every undo runs even when one before it failed: a failed reconnect in one must not skip the

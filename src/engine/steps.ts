@@ -7,6 +7,7 @@ import type { StepName } from '../runbook/sequence.ts';
 import type { Step } from './context.ts';
 import { run } from './context.ts';
 import { waitForHealthy } from './health.ts';
+import { hookStep } from './hook-steps.ts';
 import { markBestEffort } from './host.ts';
 import { PreflightError, preflight } from './preflight.ts';
 import { restoreService, stopNewJvm, switchBack } from './restore.ts';
@@ -51,7 +52,8 @@ export const stop: Step = {
     // No abort signal: once SIGTERM is sent the stop runs to its end, then undo restarts the release.
     const r = await check(ctx.exec, c.stopJvm(pid, ctx.config.app.stop.graceSeconds));
     ctx.state.oldStoppedAt = ctx.clock.now();
-    return `old JVM ${pid} ${r.stdout.trim()}`;
+    // A dry run's recorded stop answers nothing: no dangling space then.
+    return [`old JVM ${pid}`, r.stdout.trim()].filter(Boolean).join(' ');
   },
 };
 
@@ -140,4 +142,8 @@ export const STEPS: Record<StepName, Step> = {
   health,
   admit,
   settle,
+  beforeDrain: hookStep('beforeDrain', false),
+  afterStart: hookStep('afterStart', true),
+  afterHealthy: hookStep('afterHealthy', true),
+  afterDeploy: hookStep('afterDeploy', true),
 };

@@ -4,6 +4,9 @@ import { z } from 'zod';
 
 export const HOOK_NAMES = ['beforeDrain', 'afterStart', 'afterHealthy', 'afterDeploy', 'onFailure'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
+/** The hook points that are steps of the runbook (onFailure runs after the undo, not as a step). */
+export const STEP_HOOKS = ['beforeDrain', 'afterStart', 'afterHealthy', 'afterDeploy'] as const;
+export type StepHook = (typeof STEP_HOOKS)[number];
 
 /**
  * When each hook runs on a host, and what its failure does. `abort`: nothing has changed on the
@@ -70,5 +73,12 @@ function whenText(name: HookName): string {
     p.onFail === 'abort'
       ? 'a failure stops the deploy with nothing changed on the host'
       : 'a failure fails the host and its undo restores the previous release';
-  return `${p.at === 'before' ? 'Before' : 'After'} the ${p.step} step on each host; ${fail}.`;
+  // A swap changes what serves first with its start, and ends with the old JVM's stop.
+  const swap =
+    name === 'beforeDrain'
+      ? ' (a swap: before start)'
+      : name === 'afterDeploy'
+        ? ' (a swap: after stop)'
+        : '';
+  return `${p.at === 'before' ? 'Before' : 'After'} the ${p.step} step${swap} on each host; ${fail}.`;
 }

@@ -2,6 +2,7 @@
 // Facts are gathered elsewhere (config, or AWS); this file never does I/O.
 import type { DeployConfig } from '../config/schema.ts';
 import { type DrainModeName, drainMode } from '../drain/registry.ts';
+import { HOOK_NAMES, type Hook, type HookName, type Hooks } from '../hooks/schema.ts';
 import { type SequenceInput, type StepName, sequence } from '../runbook/sequence.ts';
 import { type AutoDecision, concrete } from '../strategy/auto.ts';
 import { type HealthCheck, recommendedWait, type UnhealthyWindow, type Window } from './drain.ts';
@@ -68,6 +69,8 @@ export type Plan = {
   };
   /** Each host's steps in order: what the engine executes (src/runbook/sequence.ts). */
   steps: StepName[];
+  /** The configured hooks, in hook-point order (docs/hooks.md); absent when there are none. */
+  hooks?: PlanHook[];
   timeline: TimelineEntry[];
   totalSeconds: number;
   /** Batches and the healthy floor (src/plan/rollout.ts). */
@@ -90,6 +93,7 @@ export function buildPlan(
     strategy: concrete(config.strategy),
     buildWhere: config.app.build.where,
     kind: opts.kind ?? 'deploy',
+    hooks: hookNames(config.hooks),
   });
   const timeline = buildTimeline({
     hosts: facts.hosts,
@@ -101,6 +105,7 @@ export function buildPlan(
     graceSeconds: config.app.stop.graceSeconds,
     buildSeconds: config.app.build.estimateSeconds,
     bootSeconds: config.app.start.bootSeconds,
+    hooks: config.hooks,
   });
   const { rollout, timeline: batched } = planRollout(config, facts.hosts, timeline);
   const plan: Plan = {
@@ -137,6 +142,9 @@ export function buildPlan(
       },
     },
     steps,
+    ...(opts.kind !== 'rollback' && hookNames(config.hooks).length > 0
+      ? { hooks: planHooks(config.hooks) }
+      : {}),
     timeline: batched,
     totalSeconds: rollout.totalSeconds,
     rollout,
@@ -155,6 +163,12 @@ export function buildPlan(
   plan.warnings = planWarnings(config, plan);
   return plan;
 }
+
+export type PlanHook = { hook: HookName } & Hook;
+
+const hookNames = (hooks: Hooks): HookName[] => HOOK_NAMES.filter((h) => (hooks[h]?.length ?? 0) > 0);
+const planHooks = (hooks: Hooks): PlanHook[] =>
+  hookNames(hooks).flatMap((hook) => (hooks[hook] ?? []).map((h) => ({ hook, ...h })));
 
 export function planWarnings(config: DeployConfig, plan: Plan): string[] {
   const { drain } = plan;

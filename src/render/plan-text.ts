@@ -53,6 +53,7 @@ export function renderPlanText(plan: Plan): string {
     ...timelineTable(plan),
     ...rolloutLines(plan),
     `  total ~${n(plan.totalSeconds)} s`,
+    ...hookLines(plan),
   );
   if (plan.warnings.length > 0) lines.push('', 'Warnings', ...plan.warnings.map((w) => `  ! ${w}`));
   return `${lines.join('\n')}\n`;
@@ -71,6 +72,19 @@ function timelineTable(plan: Plan): string[] {
   const fmt = (r: string[]) =>
     `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`;
   return [fmt(header), ...rows.map(fmt)];
+}
+
+/** Every configured hook, onFailure too (it is no step of the timeline). */
+function hookLines(plan: Plan): string[] {
+  if (!plan.hooks?.length) return [];
+  const width = Math.max(...plan.hooks.map((h) => h.hook.length));
+  return [
+    '',
+    'Hooks (docs/hooks.md: beforeDrain fails with nothing changed; an after-hook fails the host and its undo runs)',
+    ...plan.hooks.map(
+      (h) => `  ${h.hook.padEnd(width)}  ${h.run}  (${h.where}, at most ${n(h.timeoutSeconds)} s)`,
+    ),
+  ];
 }
 
 /** Batches side by side: only when the rollout is more than one host at a time or keeps a floor. */

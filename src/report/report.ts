@@ -1,7 +1,9 @@
 // Pure: the engine's outcome -> the versioned report contract (docs/contracts.md, section 4).
+
 import type { DeployRun } from '../engine/deploy.ts';
 import type { StepRecord } from '../engine/host.ts';
 import type { ReleaseCommit } from '../engine/source.ts';
+import type { HookRun } from '../hooks/run.ts';
 import type { AutoDecision } from '../strategy/auto.ts';
 
 export const REPORT_VERSION = 1;
@@ -42,6 +44,8 @@ export type Report = {
     oldPid: number | null;
     newPid: number | null;
     steps: StepRecord[];
+    /** The hooks that ran on the host, in order (docs/hooks.md); output tails redacted. */
+    hooks: HookRun[];
   }[];
   memory: MemorySection | null;
 };
@@ -78,6 +82,7 @@ export function buildReport(
       oldPid: h.outcome.state?.oldPid ?? null,
       newPid: h.outcome.state?.startedPid ?? null,
       steps: h.outcome.steps,
+      hooks: h.outcome.state?.hookRuns ?? [],
     })),
     memory,
   };

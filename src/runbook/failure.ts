@@ -13,7 +13,13 @@ export const UNDOS: Record<Runbook, Partial<Record<StepName, string>>> = {
     drain: 'restore',
     build: 'kill-build',
     start: 'stop-new-jvm',
+    // A failed after-hook: the new JVM may already serve (a health flip admits it once healthy;
+    // deregister once admitted), so it is taken out and drained before start's undo stops it.
+    afterStart: 'withdraw-new-jvm',
+    afterHealthy: 'withdraw-new-jvm',
+    afterDeploy: 'withdraw-new-jvm',
   },
+  // A swap's after-hooks need no undo of their own: its admit's undo drains the new port first.
   swap: {
     upload: 'remove-release',
     build: 'kill-build',

@@ -5,6 +5,7 @@
 // port (health, traffic looks, start env) and target port are the new or the old port.
 // Contract: docs/contracts.md, "strategy swap".
 import type { HostCtx, Step } from '../engine/context.ts';
+import { hookStep } from '../engine/hook-steps.ts';
 import { PreflightError, preflight } from '../engine/preflight.ts';
 import { startPrevious, stopNewJvm, switchBack } from '../engine/restore.ts';
 import { admit, build, health, settle, start, stop, upload, wait } from '../engine/steps.ts';
@@ -157,4 +158,9 @@ export const SWAP_STEPS: Record<StepName, Step> = {
   drain: swapDrain,
   wait: swapWait,
   stop: swapStop,
+  // The admit's undo drains the new port before it is stopped: the hooks need no undo of their own.
+  beforeDrain: hookStep('beforeDrain', false),
+  afterStart: hookStep('afterStart', false),
+  afterHealthy: hookStep('afterHealthy', false),
+  afterDeploy: hookStep('afterDeploy', false),
 };

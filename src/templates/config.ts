@@ -102,6 +102,14 @@ export default defineConfig({
 
   lock: { staleAfterMinutes: 60 },
 
+  // Commands around the steps, on the host (in the new release) or 'local' (here), with the step
+  // context in HANDOFF_* variables: a failing beforeDrain changes nothing, a failing afterStart,
+  // afterHealthy or afterDeploy rolls the host back, onFailure only reports. For example:
+  //   beforeDrain: { run: './bin/migrate', where: 'host', timeoutSeconds: 600 },
+  //   afterHealthy: { run: 'curl -fsS localhost:8080/warm-up' },
+  //   onFailure: { run: './scripts/notify.sh failed', where: 'local' },
+  hooks: {},
+
   report: { dir: 'deploy-report' }, // report.json, report.html, memory.csv, memory.svg, summary.md, events.ndjson
 });
 `;

@@ -81,6 +81,9 @@ export async function runEngine(opts: {
       return opts.sshLike ? losingOnAbort(exec) : exec;
     },
     upload: async () => 'uploaded',
+    // Local hooks, recorded under the host 'local' and answered by `respond('local', cmd)`.
+    local: new RecordingExecutor('local', log, (cmd) => opts.respond?.('local', cmd)),
+    localDir: '/work/app',
     ...(opts.lb ? { lb: opts.lb } : {}),
   });
   return { run, log, events, clock, plan };

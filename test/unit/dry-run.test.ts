@@ -36,6 +36,47 @@ describe('run --dry-run', () => {
     expect(samples[0]).toMatch(/ \(x\d+\)$/);
   });
 
+  it('no line ends in a space (the stop line had one: the recorded stop answers nothing)', async () => {
+    const dir = tempDir();
+    writeConfig(dir, edit(baseConfig(), 'app.source', { dir: '.' }));
+    const { code, out } = await cli(['run', '--dry-run'], dir);
+    expect(code).toBe(0);
+    expect(out).toMatch(/\[a\] stop ok/);
+    expect(out.split('\n').filter((l) => / $/.test(l))).toEqual([]);
+  });
+
+  it('shows the hooks: their steps in the plan and the commands they would send, secrets masked', async () => {
+    const dir = tempDir();
+    const hooks = {
+      beforeDrain: { run: `./bin/migrate --password ${SECRET}` },
+      afterDeploy: { run: './notify deployed', where: 'local' },
+      onFailure: { run: './notify failed', where: 'local' },
+    };
+    const config = edit(edit(edit(baseConfig(), 'app.source', { dir: '.' }), 'hooks', hooks), 'app.start', {
+      command: 'java -jar app.jar',
+      env: { DB_PASSWORD: SECRET },
+    });
+    writeConfig(dir, config);
+    const { code, out, err } = await cli(['run', '--dry-run', '-v'], dir);
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/^Hooks \(/m);
+    expect(out).toMatch(/^ {2}onFailure +\.\/notify failed {2}\(local, at most 300 s\)$/m);
+    expect(out).toMatch(
+      /^ {2}a +beforeDrain +[\d.]+ s +~1 s +estimate; hook beforeDrain: \.\/bin\/migrate --password \*\*\* \(host\)/m,
+    );
+    expect(out).toMatch(/\[a\] beforeDrain ok/);
+    // The hook's command as the host would get it, with its context on stdin; a local one under 'local'.
+    expect(out).toMatch(
+      / {2}a +hook\n {4}sh -c '.*' handoff \/srv\/demo\/releases\/\S+ 300 '\.\/bin\/migrate --password \*\*\*'/s,
+    );
+    expect(out).toMatch(/HANDOFF_HOOK=beforeDrain\n(.*\n)*? {4}HANDOFF_DRY_RUN=1/);
+    expect(out).toMatch(/ {2}local +hook\n/);
+    expect(out + err).not.toContain(SECRET);
+    const plan = await cli(['plan', '--json'], dir);
+    expect(plan.out).not.toContain(SECRET);
+    expect(JSON.parse(plan.out).hooks).toHaveLength(3);
+  });
+
   it('prints the exact shell text of each command with -v, secrets masked', async () => {
     const dir = tempDir();
     writeConfig(

@@ -121,6 +121,7 @@ function fixture() {
         oldPid: 101,
         newPid: 202,
         steps: a.steps as Report['hosts'][0]['steps'],
+        hooks: [],
       },
       {
         name: 'web-2',
@@ -130,6 +131,7 @@ function fixture() {
         oldPid: 103,
         newPid: null,
         steps: b.steps as Report['hosts'][0]['steps'],
+        hooks: [],
       },
     ],
     memory: null,

@@ -113,7 +113,7 @@ describe('every step has its run, and an undo exactly where the failure table sa
 
 // Written by hand from docs/failures.md's rules (not from the function): after a failure at the
 // step on the left, these undos run, in this order.
-const STOP_FIRST: Record<StepName, string> = {
+const STOP_FIRST: Partial<Record<StepName, string>> = {
   preflight: '',
   upload: 'upload',
   drain: 'drain upload',
@@ -125,7 +125,7 @@ const STOP_FIRST: Record<StepName, string> = {
   admit: 'start build drain upload',
   settle: 'start build drain upload',
 };
-const BUILD_FIRST: Record<StepName, string> = {
+const BUILD_FIRST: Partial<Record<StepName, string>> = {
   preflight: '',
   upload: 'upload',
   build: 'build upload',

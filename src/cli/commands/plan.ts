@@ -1,8 +1,10 @@
 // `deploy plan` (and the head of `deploy run`): load, gather, plan, render. No side effects.
+
 import { formatIssue } from '../../config/issues.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { DeployConfig, StaticHost } from '../../config/schema.ts';
 import { gatherFacts, resolveHosts } from '../../core/facts.ts';
+import { configRedactor } from '../../core/redact.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { buildPlan, type Facts, type Plan } from '../../plan/plan.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
@@ -150,9 +152,11 @@ function parseSeconds(flag: string, text: string | undefined): number | undefine
 }
 
 export async function planCommand(values: Record<string, unknown>, io: Io): Promise<number> {
-  const { plan, configWarnings } = await makePlan(values, io, { offlineFallback: true });
+  const { plan, config, configWarnings } = await makePlan(values, io, { offlineFallback: true });
   plan.warnings.unshift(...configWarnings);
-  if (values.json) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
-  else io.stdout.write(renderPlanText(plan));
+  // Commands (build, hooks) are printed as configured, with the one redactor's secrets masked.
+  const redact = configRedactor(config);
+  if (values.json) io.stdout.write(`${JSON.stringify(redact.deep(plan), null, 2)}\n`);
+  else io.stdout.write(redact.text(renderPlanText(plan)));
   return EXIT.deployed;
 }

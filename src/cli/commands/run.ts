@@ -171,6 +171,9 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
             },
           }),
       peers: allHosts,
+      // Local hooks run here, in the config's directory; a dry run records them under 'local'.
+      local: dryRun ? new RecordingExecutor('local', recorded) : local,
+      localDir: io.cwd,
       upload: withCommitFile(
         dryRun
           ? async () => `would upload ${describeSource(config.app.source)}`

@@ -111,10 +111,18 @@ export const deregister: DrainMode<DeregisterDrain> = {
   async admit(ctx) {
     if (!ctx.lb)
       return `the new JVM answers ${ctx.config.app.health.path} ${ctx.config.app.health.expectStatus}`;
+    ctx.state.admitted = true; // before the call: an answer lost on the way back still counts
     await ctx.lb.port.register(ctx.lb.arn, targetOf(ctx.lb));
     return `RegisterTargets ${ctx.lb.targetId}`;
   },
   async readmit(ctx) {
     if (ctx.lb && ctx.state.drained) await ctx.lb.port.register(ctx.lb.arn, targetOf(ctx.lb));
+  },
+  // Only a registered new JVM gets traffic: before admit there is nothing to take away.
+  async withdraw(ctx) {
+    if (!ctx.lb || !ctx.state.admitted) return false;
+    await ctx.lb.port.deregister(ctx.lb.arn, targetOf(ctx.lb));
+    ctx.state.admitted = false;
+    return true;
   },
 };

@@ -132,4 +132,21 @@ export const termination: DrainMode<TerminationDrain> = {
     `the new JVM answers ${ctx.config.app.health.path} ${ctx.config.app.health.expectStatus}`,
   // The restarted (or never drained) JVM answers /health: the nodes' checks re-admit it.
   readmit: async () => undefined,
+  // A new JVM that answers /health may pass the nodes' checks already: flip it as the old one was.
+  async withdraw(ctx) {
+    const { port, health } = ctx.config.app;
+    const probe = (await ctx.exec.run(c.probeHealth(port, health.path))).stdout.trim();
+    if (probe !== String(health.expectStatus)) return false;
+    const { path } = own(ctx.config.drain);
+    const cmd = c.postDrain(port, path);
+    const r = await ctx.exec.run(cmd);
+    if (!/^2\d\d$/.test(r.stdout.trim()))
+      throw new CommandError(ctx.host.name, cmd, {
+        ...r,
+        code: 1,
+        stderr: `POST ${path} answered ${r.stdout.trim() || 'nothing'}`,
+      });
+    ctx.state.drained = true;
+    return true;
+  },
 };

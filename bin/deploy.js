@@ -39,7 +39,8 @@ function quietWarnings() {
 async function oldNode(args, problem) {
   try {
     const { parseCli } = await import('../dist/cli/args.js');
-    const parsed = parseCli(args);
+    const { programName } = await import('../dist/cli/program-name.js');
+    const parsed = parseCli(args, programName(process.argv[1]));
     if ('help' in parsed) {
       process.stdout.write(`${parsed.help}\n`);
       return 0;

@@ -143,22 +143,23 @@ export function wantsJson(argv: readonly string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
-export function parseCli(argv: string[]): Parsed {
-  const { global, command, rest } = splitGlobal(argv);
+/** `bin`: the name the CLI was invoked by (`handoff` or `deploy`), used in help and usage errors. */
+export function parseCli(argv: string[], bin = 'deploy'): Parsed {
+  const { global, command, rest } = splitGlobal(argv, bin);
   if (global.includes('--version') || global.includes('-v')) return { version: true };
   const help = global.includes('--help') || global.includes('-h');
   if (command === undefined) {
-    if (help || global.length === 0) return { help: usage() };
-    throw new UsageError(`no command after '${global.join(' ')}'. Run \`deploy --help\` for the commands.`);
+    if (help || global.length === 0) return { help: usage(bin) };
+    throw new UsageError(`no command after '${global.join(' ')}'. Run \`${bin} --help\` for the commands.`);
   }
-  const name = commandName(command);
-  if (name === 'help') return { help: helpFor(rest) };
-  if (help || rest.includes('--help') || rest.includes('-h')) return { help: commandUsage(name) };
+  const name = commandName(command, bin);
+  if (name === 'help') return { help: helpFor(rest, bin) };
+  if (help || rest.includes('--help') || rest.includes('-h')) return { help: commandUsage(name, bin) };
   const options = global.filter((g) => !GLOBAL_FLAG.has(g) || g === '--json');
-  return parseCommand(name, [...options, ...rest]);
+  return parseCommand(name, [...options, ...rest], bin);
 }
 
-function splitGlobal(argv: string[]): { global: string[]; command?: string; rest: string[] } {
+function splitGlobal(argv: string[], bin: string): { global: string[]; command?: string; rest: string[] } {
   const global: string[] = [];
   let i = 0;
   for (; i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--'; i++) {
@@ -171,7 +172,7 @@ function splitGlobal(argv: string[]): { global: string[]; command?: string; rest
       const close = closeMatches(a, ['--config', '--json', '--help', '--version'], true);
       throw new UsageError(
         `unknown option '${a}' before the command${close.length ? ` (did you mean ${quoted(close)}?)` : ''}; ` +
-          'only --config/-c, --json, --help and --version may come before it. Run `deploy --help`.',
+          `only --config/-c, --json, --help and --version may come before it. Run \`${bin} --help\`.`,
       );
     }
   }
@@ -179,23 +180,23 @@ function splitGlobal(argv: string[]): { global: string[]; command?: string; rest
   return { global, command: argv[i], rest: argv.slice(i + 1) };
 }
 
-function commandName(word: string): CommandName {
+function commandName(word: string, bin: string): CommandName {
   if (Object.hasOwn(COMMANDS, word)) return word as CommandName;
   const close = closeMatches(word, NAMES, true);
   if (close.length > 0)
     throw new UsageError(
-      `unknown command '${word}' (did you mean ${quoted(close)}?). Run \`deploy --help\` for all commands.`,
+      `unknown command '${word}' (did you mean ${quoted(close)}?). Run \`${bin} --help\` for all commands.`,
     );
-  throw new UsageError(`unknown command '${word}'\n\n${usage()}`);
+  throw new UsageError(`unknown command '${word}'\n\n${usage(bin)}`);
 }
 
-function helpFor(rest: string[]): string {
+function helpFor(rest: string[], bin: string): string {
   const [word, extra] = rest.filter((r) => r !== '--help' && r !== '-h');
-  if (extra !== undefined) throw new UsageError(`deploy help takes one command, got '${rest.join(' ')}'`);
-  return word === undefined ? usage() : commandUsage(commandName(word));
+  if (extra !== undefined) throw new UsageError(`${bin} help takes one command, got '${rest.join(' ')}'`);
+  return word === undefined ? usage(bin) : commandUsage(commandName(word, bin), bin);
 }
 
-function parseCommand(command: CommandName, args: string[]): ParsedArgs {
+function parseCommand(command: CommandName, args: string[], bin: string): ParsedArgs {
   const spec: Command = COMMANDS[command];
   const options = Object.fromEntries(
     Object.entries(spec.options).map(([k, o]) => [
@@ -207,22 +208,22 @@ function parseCommand(command: CommandName, args: string[]): ParsedArgs {
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: true }) as typeof parsed;
   } catch (error) {
-    throw new UsageError(optionError(command, error as Error & { code?: string }));
+    throw new UsageError(optionError(command, error as Error & { code?: string }, bin));
   }
   const [first, ...more] = parsed.positionals;
   const arg = spec.arg;
   const unexpected = arg ? more[0] : first;
   if (unexpected !== undefined)
     throw new UsageError(
-      `unexpected argument '${unexpected}' for 'deploy ${command}'\n\n${commandUsage(command)}`,
+      `unexpected argument '${unexpected}' for '${bin} ${command}'\n\n${commandUsage(command, bin)}`,
     );
   if (arg) {
     if (first === undefined)
-      throw new UsageError(`deploy ${command} needs a ${arg.name}: ${arg.values.join(', ')}`);
+      throw new UsageError(`${bin} ${command} needs a ${arg.name}: ${arg.values.join(', ')}`);
     if (!arg.values.includes(first)) {
       const close = closeMatches(first, arg.values, true);
       throw new UsageError(
-        `unknown ${arg.name} '${first}' for 'deploy ${command}'` +
+        `unknown ${arg.name} '${first}' for '${bin} ${command}'` +
           (close.length ? ` (did you mean ${quoted(close)}?)` : `; one of ${arg.values.join(', ')}`),
       );
     }
@@ -232,43 +233,43 @@ function parseCommand(command: CommandName, args: string[]): ParsedArgs {
 }
 
 /** parseArgs' errors, in our words: which option, which command, and the likely one. */
-function optionError(command: CommandName, error: Error & { code?: string }): string {
+function optionError(command: CommandName, error: Error & { code?: string }, bin: string): string {
   const flags = Object.entries(COMMANDS[command].options as Record<string, Opt>).flatMap(([k, o]) => [
     `--${k}`,
     ...(o.short ? [`-${o.short}`] : []),
   ]);
   const name = /'(-[^',\s]*)/.exec(error.message)?.[1] ?? '';
   const all = flags.filter((f) => f.startsWith('--'));
-  const see = `Run \`deploy ${command} --help\` for its options.`;
+  const see = `Run \`${bin} ${command} --help\` for its options.`;
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const close = closeMatches(name, all, true);
     if (close.length > 0)
-      return `unknown option '${name}' for 'deploy ${command}' (did you mean ${quoted(close)}?). ${see}`;
-    return `unknown option '${name}' for 'deploy ${command}'; ${all.length ? `its options: ${all.join(', ')}` : 'it takes no options'}. ${see}`;
+      return `unknown option '${name}' for '${bin} ${command}' (did you mean ${quoted(close)}?). ${see}`;
+    return `unknown option '${name}' for '${bin} ${command}'; ${all.length ? `its options: ${all.join(', ')}` : 'it takes no options'}. ${see}`;
   }
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const long = /(--[\w-]+)/.exec(error.message)?.[1] ?? name;
     if (/argument missing/.test(error.message)) return `option '${long}' needs a value. ${see}`;
     return `option '${long}' takes no value. ${see}`;
   }
-  return `${error.message}\n\n${commandUsage(command)}`;
+  return `${error.message}\n\n${commandUsage(command, bin)}`;
 }
 
 const quoted = (words: readonly string[]) => words.map((w) => `'${w}'`).join(' or ');
 
-export function usage(): string {
+export function usage(bin = 'deploy'): string {
   const width = Math.max(...NAMES.map((c) => c.length));
   return [
-    'Usage: deploy [--config FILE] [--json] <command> [options]',
+    `Usage: ${bin} [--config FILE] [--json] <command> [options]`,
     '',
     ...NAMES.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name].summary}`),
     '',
-    'Run `deploy help <command>` (or `deploy <command> --help`) for its options; --version prints the version.',
+    `Run \`${bin} help <command>\` (or \`${bin} <command> --help\`) for its options; --version prints the version.`,
     'Exit codes: 0 deployed · 1 failed, rolled back · 2 bad config or usage · 3 lock held · 4 rollback failed · 70 internal error.',
   ].join('\n');
 }
 
-export function commandUsage(command: CommandName): string {
+export function commandUsage(command: CommandName, bin = 'deploy'): string {
   const spec: Command = COMMANDS[command];
   const entries = Object.entries(spec.options);
   const flag = ([k, o]: [string, Opt]) =>
@@ -277,7 +278,7 @@ export function commandUsage(command: CommandName): string {
   const arg = spec.arg ? ` <${spec.arg.name}>` : '';
   const argLine = spec.arg?.values.length ? [`  <${spec.arg.name}>: ${spec.arg.values.join(', ')}`] : [];
   return [
-    `Usage: deploy ${command}${arg}${entries.length ? ' [options]' : ''}`,
+    `Usage: ${bin} ${command}${arg}${entries.length ? ' [options]' : ''}`,
     `  ${spec.summary}`,
     ...argLine,
     ...(entries.length ? [''] : []),

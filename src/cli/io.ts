@@ -1,5 +1,7 @@
 // Injected streams and environment so commands are testable in-process.
+
 import { Writable } from 'node:stream';
+import { programName } from './program-name.ts';
 
 export type Io = {
   /** Only read to ask for confirmation, and only when it is a TTY. */
@@ -8,6 +10,8 @@ export type Io = {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** The name the CLI was invoked by (`handoff` or `deploy`): help and usage errors use it. */
+  bin?: string;
 };
 
 export function processIo(): Io {
@@ -17,7 +21,14 @@ export function processIo(): Io {
       `handoff: stdout failed (${errorCode(error)}); the command goes on, its events and report are in the report directory\n`,
     ),
   );
-  return { stdin: process.stdin, stdout, stderr, cwd: process.cwd(), env: process.env };
+  return {
+    stdin: process.stdin,
+    stdout,
+    stderr,
+    cwd: process.cwd(),
+    env: process.env,
+    bin: programName(process.argv[1]),
+  };
 }
 
 /**

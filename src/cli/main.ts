@@ -9,7 +9,7 @@ import { nodeVersionProblem } from './node-version.ts';
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   try {
-    const parsed = parseCli(argv);
+    const parsed = parseCli(argv, io.bin);
     if ('help' in parsed) {
       io.stdout.write(`${parsed.help}\n`);
       return EXIT.deployed;

@@ -117,7 +117,8 @@ describe('issue 17 replayed from the packed tarball in a fresh Java repository',
       expect(npx(['--version'], { bin })).toEqual({ code: 0, stdout: `${PKG.version}\n`, stderr: '' });
       const help = npx(['--help'], { bin });
       expect(help.code).toBe(0);
-      expect(help.stdout).toMatch(/^Usage: deploy \[--config FILE\] \[--json\] <command>/);
+      // Each bin's help names the bin it was run as.
+      expect(help.stdout).toMatch(new RegExp(`^Usage: ${bin} \\[--config FILE\\] \\[--json\\] <command>`));
       expect(help.stderr).toBe('');
     }
     // outside the project npx --no-install finds nothing: it never fetches an unrelated `deploy`
@@ -235,13 +236,13 @@ describe('issue 17 replayed from the packed tarball in a fresh Java repository',
   it('did-you-mean, help <command>, options before the command', () => {
     const pln = bin(['pln']);
     expect(pln.code).toBe(2);
-    expect(pln.stderr).toMatch(/unknown command 'pln' \(did you mean 'plan'\?\)/);
+    expect(pln.stderr).toMatch(/unknown command 'pln' \(did you mean 'plan'\?\)\. Run `handoff --help`/);
     const jsn = bin(['plan', '--jsn']);
     expect(jsn.code).toBe(2);
     expect(jsn.stderr).toMatch(/unknown option '--jsn' .*\(did you mean '--json'\?\)/);
     const help = bin(['help', 'plan']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: deploy plan /);
+    expect(help.stdout).toMatch(/^Usage: handoff plan /);
     expect(help.stdout).toBe(bin(['plan', '--help']).stdout);
     expect(bin(['-c', 'deploy.config.ts', 'plan']).code).toBe(0);
     const missing = bin(['-c', 'x', 'plan']);

@@ -45,6 +45,17 @@ function run(node: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv =
   });
 }
 
+function runAs(node: string, script: string, argv: string[], cwd: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      node,
+      [script, ...argv],
+      { cwd, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 const OLD = oldNode();
 
 describe.runIf(OLD || process.env.CI)(`on an older Node (${OLD ?? 'none found'})`, () => {
@@ -79,6 +90,23 @@ describe.runIf(OLD || process.env.CI)(`on an older Node (${OLD ?? 'none found'})
     expect(r.stderr).not.toMatch(/at .*\.js:\d+|SyntaxError|ERR_/); // no stack, no loader error
     const json = await run(node, ['plan', '--json'], dir);
     expect(JSON.parse(json.stdout)).toMatchObject({ exitCode: 2, error: { kind: 'usage' } });
+  });
+});
+
+describe('run through a link named handoff, as npm installs the bin', () => {
+  const linked = () => {
+    const dir = tempDir();
+    const link = join(dir, 'handoff');
+    symlinkSync(BIN, link);
+    return { dir, link };
+  };
+  it('help says handoff, on this Node and on an older one', async () => {
+    const { dir, link } = linked();
+    for (const node of [process.execPath, ...(OLD ? [OLD] : [])]) {
+      const r = await runAs(node, link, ['--help'], dir);
+      expect(r, node).toMatchObject({ code: 0, stdout: `${usage('handoff')}\n` });
+    }
+    expect((await runAs(process.execPath, link, ['pln'], dir)).stderr).toMatch(/Run `handoff --help`/);
   });
 });
 

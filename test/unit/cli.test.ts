@@ -47,6 +47,38 @@ describe('did you mean', () => {
   });
 });
 
+describe('the name it was invoked by', () => {
+  it('help and usage errors say handoff when run as handoff', async () => {
+    const as = async (argv: string[]) => {
+      const io = { ...captureIo(tempDir()), bin: 'handoff' };
+      const code = await main(argv, io);
+      return { code, out: io.out(), err: io.err() };
+    };
+    expect((await as(['--help'])).out).toBe(`${usage('handoff')}\n`);
+    expect((await as(['--help'])).out).toMatch(/^Usage: handoff \[--config FILE\]/);
+    expect((await as(['--help'])).out).toMatch(
+      /Run `handoff help <command>` \(or `handoff <command> --help`\)/,
+    );
+    expect((await as(['help', 'plan'])).out).toMatch(/^Usage: handoff plan \[options\]/);
+    expect((await as(['pln'])).err).toMatch(/Run `handoff --help` for all commands/);
+    expect((await as(['plan', '--jsn'])).err).toMatch(
+      /unknown option '--jsn' for 'handoff plan'.*`handoff plan --help`/,
+    );
+    // The summaries keep their words: 'deploy host by host' is what run does, not a program name.
+    expect((await as(['--help'])).out).toMatch(/run +deploy host by host/);
+    expect((await cli(['--help'])).out).toMatch(/^Usage: deploy /);
+  });
+
+  it('the bin link as invoked decides: handoff, handoff.js, else deploy', async () => {
+    const { programName } = await import('../../src/cli/program-name.ts');
+    expect(programName('/app/node_modules/.bin/handoff')).toBe('handoff');
+    expect(programName('/somewhere/handoff.js')).toBe('handoff');
+    expect(programName('/app/node_modules/.bin/deploy')).toBe('deploy');
+    expect(programName('/x/handoff-deploy/bin/deploy.js')).toBe('deploy');
+    expect(programName(undefined)).toBe('deploy');
+  });
+});
+
 describe('help', () => {
   it('`deploy help <command>` is that command’s usage, as `<command> --help` is', async () => {
     const a = await cli(['help', 'plan']);

@@ -32,6 +32,19 @@ export interface LoadBalancerPort extends TargetGroupReader {
   register(arn: string, target: { id: string; port?: number }): Promise<void>;
 }
 
+/**
+ * Where a release's tar goes for hosts that fetch it themselves (transport 'ssm' with `ssm.bucket`:
+ * docs/transports.md, "Uploads through S3").
+ */
+export interface ReleaseStore {
+  /** Where objects go, in words (`s3://bucket/prefix`). */
+  readonly where: string;
+  /** Stores the bytes under `key`, once per deploy (the same key again does nothing). */
+  put(key: string, body: Buffer, sha256: string, signal?: AbortSignal): Promise<void>;
+  /** A URL that fetches `key` without credentials until it expires. A credential: never show it. */
+  presign(key: string): Promise<string>;
+}
+
 /** A listener rule's fixed response (ALB: no custom headers, so no Retry-After). */
 export type FixedResponse = { statusCode: string; contentType: string; body: string };
 export type FixedResponseRule = { arn: string; priority: number; fixed: FixedResponse };

@@ -54,6 +54,13 @@ export const ELBV2 = {
 /** The local Systems Manager endpoint: the API on loopback, the agents' channel on the bridge address. */
 export const SSM = { port: 14598 + 100 * SANDBOX_ID, region: 'us-east-1' } as const;
 
+/** The local S3 endpoint (releases for ssm hosts): on the bridge address, where hosts fetch with curl. */
+export const S3 = {
+  port: 14597 + 100 * SANDBOX_ID,
+  region: 'us-east-1',
+  bucket: 'handoff-releases',
+} as const;
+
 /** The cgroup directory that holds the instance's hosts (basename of the roots below). */
 export const CGROUP_NAME = tag ? `handoff-sandbox-${tag}` : 'handoff-sandbox';
 export const CGROUP_V1_ROOT = `/sys/fs/cgroup/memory/${CGROUP_NAME}`;

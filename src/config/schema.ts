@@ -216,6 +216,34 @@ export const configSchema = z
           .describe(
             "TimeoutSeconds: how long a command may wait for the host's agent to take it (the command then never runs).",
           ),
+        bucket: z
+          .string()
+          .regex(
+            /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+            'an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+          )
+          .optional()
+          .describe(
+            'S3 bucket for uploads: the release goes there once and each host fetches it through a presigned URL (without it: 48 KiB pieces through Run Command).',
+          ),
+        bucketPrefix: z
+          .string()
+          .regex(/^[^/].*\/$|^$/, "a key prefix ending in '/' (or empty)")
+          .default('handoff/')
+          .describe('Key prefix of the release objects in the bucket (objects are named by their sha256).'),
+        s3Endpoint: z
+          .url()
+          .optional()
+          .describe('S3 endpoint override (a local or test endpoint; path-style).'),
+        presignSeconds: z
+          .number()
+          .int()
+          .min(30)
+          .max(3600)
+          .default(300)
+          .describe(
+            'How long a presigned URL works: the host fetches at once, and the URL stays in Run Command history.',
+          ),
       })
       .describe("Transport 'ssm': Systems Manager Run Command (docs/transports.md).")
       .prefault({}),

@@ -1,7 +1,8 @@
 // Secrets never reach an output. Every output (the log, events.ndjson, report.json, summary.md, the
 // GitHub step summary, dry-run listings, error lines) passes through one redactor made from the
 // config: the values of app.start.env and the credentials of app.source.git.url become ***, and
-// so does the userinfo of any URL in free text (git's own messages, a host's output). Pure.
+// so do the userinfo of any URL and a presigned URL's signature and credential in free text (git's
+// own messages, a host's output). Pure.
 import type { DeployConfig } from '../config/schema.ts';
 
 export const MASK = '***';
@@ -52,6 +53,14 @@ export function maskUrlUserinfo(text: string): string {
   return text.replace(URL_USERINFO, `$1${MASK}@`);
 }
 
+// A presigned URL's credential parts (SigV4 query authentication): whoever has them can fetch.
+const PRESIGNED = /\b(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s'"<>`]+/gi;
+
+/** Masks the signature, credential and session token of every presigned URL in a text. */
+export function maskPresigned(text: string): string {
+  return text.replace(PRESIGNED, `$1${MASK}`);
+}
+
 export type Redactor = {
   text(s: string): string;
   /** A copy of a JSON-like value with every string redacted (events, reports). */
@@ -64,7 +73,7 @@ export function redactor(secrets: readonly string[]): Redactor {
   const text = (s: string) => {
     let out = s;
     for (const v of values) if (out.includes(v)) out = out.replaceAll(v, MASK);
-    return maskUrlUserinfo(out);
+    return maskPresigned(maskUrlUserinfo(out));
   };
   const deep = <T>(value: T): T => {
     if (typeof value === 'string') return text(value) as T;

@@ -1,14 +1,17 @@
 // What gets deployed, sent to the host's new release directory: the current git commit (git
 // archive), a local directory (tar), or fetched by the host itself from a git URL.
 
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { DeployConfig } from '../config/schema.ts';
 import { stripUserinfo } from '../core/redact.ts';
 import type { LocalExecutor } from '../executors/local.ts';
 import { CommandError, check, type Executor } from '../executors/types.ts';
+import type { ReleaseStore } from '../ports.ts';
 import {
   appendUpload,
   describeRelease,
+  downloadUpload,
   extractRelease,
   fetchRelease,
   unpackUpload,
@@ -34,16 +37,16 @@ export function withCommitFile(upload: Uploader, commit: ReleaseCommit | undefin
 export function uploaderFor(
   source: DeployConfig['app']['source'],
   local: LocalExecutor,
-  opts: { artifact?: { dir: string; path: string } } = {},
+  opts: { artifact?: { dir: string; path: string }; store?: ReleaseStore } = {},
 ): Uploader {
-  const base = sourceUploader(source, local);
+  const base = sourceUploader(source, local, opts.store);
   const artifact = opts.artifact;
   if (!artifact) return base;
   // build.where 'local': the artifact built here goes up with the source, before the drain.
   return async (exec, dir, signal) => {
     const what = await base(exec, dir, signal);
     const producer = local.produce(['tar', '-C', artifact.dir, '-cf', '-', artifact.path], signal);
-    await Promise.all([sendTar(exec, dir, producer.stdout, signal), producer.done]);
+    await Promise.all([sendTar(exec, dir, producer.stdout, signal, opts.store), producer.done]);
     return `${what}; artifact ${artifact.path} built locally, uploaded`;
   };
 }
@@ -62,7 +65,11 @@ export async function buildLocally(
   return `built locally in ${Math.round(r.ms / 100) / 10} s`;
 }
 
-function sourceUploader(source: DeployConfig['app']['source'], local: LocalExecutor): Uploader {
+function sourceUploader(
+  source: DeployConfig['app']['source'],
+  local: LocalExecutor,
+  store?: ReleaseStore,
+): Uploader {
   if ('git' in source)
     return async (exec, dir, signal) => {
       const r = await check(exec, fetchRelease(dir, source.git.url, source.git.ref), { signal });
@@ -76,7 +83,7 @@ function sourceUploader(source: DeployConfig['app']['source'], local: LocalExecu
   return async (exec: Executor, dir: string, signal: AbortSignal) => {
     const t0 = performance.now();
     const producer = local.produce(argv, signal);
-    const [how] = await Promise.all([sendTar(exec, dir, producer.stdout, signal), producer.done]);
+    const [how] = await Promise.all([sendTar(exec, dir, producer.stdout, signal, store), producer.done]);
     return `${what} uploaded in ${Math.round(performance.now() - t0)} ms${how}`;
   };
 }
@@ -93,7 +100,8 @@ export const PIECE_BYTES = 48 * 1024;
 
 /**
  * A local tar stream into the release directory: on the command's stdin when the transport can
- * `put`, else in base64 pieces through `run`, appended to a file on the host and unpacked there.
+ * `put`; else through the release store when there is one (the host downloads it with a presigned
+ * URL); else in base64 pieces through `run`, appended to a file on the host. Unpacked there.
  * Returns what the detail says about the way it went ('' for the usual one).
  */
 export async function sendTar(
@@ -101,6 +109,7 @@ export async function sendTar(
   dir: string,
   tar: Readable,
   signal: AbortSignal,
+  store?: ReleaseStore,
 ): Promise<string> {
   if (exec.put) {
     const r = await exec.put(extractRelease(dir), tar, { signal });
@@ -108,6 +117,7 @@ export async function sendTar(
     return '';
   }
   const file = `${dir}/.handoff-upload.tar`;
+  if (store) return viaStore(exec, dir, file, tar, store, signal);
   let pieces = 0;
   let pending = Buffer.alloc(0);
   const send = async (piece: Buffer) => {
@@ -124,6 +134,26 @@ export async function sendTar(
   if (pending.length > 0) await send(pending);
   await check(exec, unpackUpload(dir, file), { signal });
   return ` (no stdin upload on this transport: ${pieces} piece(s) through run)`;
+}
+
+/** The tar once into the store (named by its sha256), then each host downloads and checks it. */
+async function viaStore(
+  exec: Executor,
+  dir: string,
+  file: string,
+  tar: Readable,
+  store: ReleaseStore,
+  signal: AbortSignal,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar as AsyncIterable<Buffer>) chunks.push(chunk);
+  const body = Buffer.concat(chunks);
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  const key = `${sha256}.tar`;
+  await store.put(key, body, sha256, signal);
+  await check(exec, downloadUpload(file, await store.presign(key), sha256), { signal });
+  await check(exec, unpackUpload(dir, file), { signal });
+  return ` (no stdin upload on this transport: ${body.length} bytes through ${store.where}${key}, fetched by the host with a presigned URL, sha256 checked)`;
 }
 
 /** Release ids sort by time, so pruning keeps the newest. */

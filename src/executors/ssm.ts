@@ -68,7 +68,8 @@ export class SsmExecutor implements Executor {
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
     opts.signal?.throwIfAborted();
-    if (cmd.input && !cmd.input.public && cmd.input.data !== cmd.input.shown)
+    // An expiring credential (a presigned URL) may: it is useless by the time anyone reads the history.
+    if (cmd.input && !cmd.input.public && !cmd.input.expiring && cmd.input.data !== cmd.input.shown)
       throw new Error(
         `${cmd.kind} on ${this.name} carries secrets; the ssm transport does not send them (Run Command keeps a command's text in its history): see docs/transports.md`,
       );

@@ -1,5 +1,5 @@
-// Release directories on the host: created, filled (a tar on stdin, base64 pieces, or a git fetch by
-// the host), described, switched to atomically, removed and pruned.
+// Release directories on the host: created, filled (a tar on stdin, base64 pieces, a presigned S3
+// download, or a git fetch by the host), described, switched to atomically, removed and pruned.
 import { splitUserinfo } from '../core/redact.ts';
 import type { Layout } from './layout.ts';
 import { type Cmd, script } from './shell.ts';
@@ -17,6 +17,22 @@ export const extractRelease = (dir: string): Cmd => script('release.extract', 't
 export const appendUpload = (file: string, base64: string): Cmd => ({
   ...script('release.chunk', 'base64 -d >> "$1"', [file]),
   input: { data: base64, shown: `(${base64.length} base64 characters)\n`, public: true },
+});
+/**
+ * The host downloads the release's tar from a presigned URL (on stdin: it is a credential, in no
+ * argv or `ps` on the host) and checks its sha256 before anything unpacks it; release.extract next.
+ * curl's own messages never hold the URL's query, where the signature is; a download cut off midway
+ * (--max-time) leaves no partial file.
+ */
+export const downloadUpload = (file: string, url: string, sha256: string): Cmd => ({
+  ...script(
+    'release.download',
+    `IFS= read -r url
+curl -fsS --retry 2 --connect-timeout 10 --max-time 600 -o "$1" "$url" || { rc=$?; rm -f "$1"; exit $rc; }
+echo "$2  $1" | sha256sum -c --status || { echo "the downloaded release's sha256 is not $2" >&2; rm -f "$1"; exit 1; }`,
+    [file, sha256],
+  ),
+  input: { data: `${url}\n`, shown: '*** (a presigned URL)\n', expiring: true },
 });
 export const unpackUpload = (dir: string, file: string): Cmd =>
   script('release.extract', 'tar -xf "$2" -C "$1" && rm -f "$2"', [dir, file]);

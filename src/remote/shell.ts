@@ -19,6 +19,7 @@ export type CmdKind =
   | 'release.extract'
   | 'release.chunk'
   | 'release.fetch'
+  | 'release.download'
   | 'release.describe'
   | 'release.switch'
   | 'release.unlink'
@@ -56,7 +57,13 @@ export type Cmd = {
    * Standard input: what is sent, and what a dry run may show of it (secrets masked). `public`: no
    * secret in it, only too long to show (an upload's base64 piece).
    */
-  input?: { data: string; shown: string; public?: true };
+  input?: {
+    data: string;
+    shown: string;
+    public?: true;
+    /** A credential that expires within minutes (a presigned URL): shown masked, but Run Command may keep it. */
+    expiring?: true;
+  };
 };
 
 export function quote(arg: string): string {

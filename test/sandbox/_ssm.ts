@@ -4,6 +4,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { type SsmSandbox, startSsmSandbox } from '../../scripts/sandbox/ssm/sandbox.ts';
 import type { SandboxState } from '../../scripts/sandbox/state.ts';
+import type { Overrides } from '../helpers/deploy-sandbox.ts';
 import { ssmConfig } from '../helpers/ssm.ts';
 import { sandboxForSuite } from './_env.ts';
 
@@ -23,6 +24,6 @@ export function ssmSuite() {
   return {
     state: () => state,
     ssm: () => ssm,
-    config: (source?: string) => ssmConfig(state, ssm, source),
+    config: (source?: string, more?: Overrides) => ssmConfig(state, ssm, source, more),
   };
 }

@@ -20,7 +20,20 @@ const withIds = edit(
 describe("transport 'ssm' in config", () => {
   it('is valid with an instance id on every host, and gets the ssm defaults', () => {
     const r = validateConfig(withIds);
-    expect(r.ok && r.config.ssm).toEqual({ executionTimeoutSeconds: 3600, deliveryTimeoutSeconds: 60 });
+    expect(r.ok && r.config.ssm).toEqual({
+      executionTimeoutSeconds: 3600,
+      deliveryTimeoutSeconds: 60,
+      bucketPrefix: 'handoff/',
+      presignSeconds: 300,
+    });
+  });
+  it('refuses a bucket that is no S3 bucket name, a prefix without its slash, a presigned life out of range', () => {
+    const bad = edit(withIds, 'ssm', { bucket: 'Releases_1', bucketPrefix: 'handoff', presignSeconds: 5 });
+    expect(errorsOf(bad)).toEqual([
+      'ssm.bucket: an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+      "ssm.bucketPrefix: a key prefix ending in '/' (or empty)",
+      expect.stringMatching(/^ssm\.presignSeconds: /),
+    ]);
   });
   it('names every host without an instance id', () => {
     expect(errorsOf(edit(baseConfig(), 'transport', 'ssm'))).toEqual([

@@ -140,4 +140,14 @@ describe('ssm transport (real SDK, local endpoint, a real agent)', () => {
     await expect(new SsmExecutor(target()).run(cmd)).rejects.toThrow(/secrets/);
     expect(endpoint.model.invocations.size).toBe(before);
   });
+
+  it('sends an expiring credential (a presigned URL on stdin): it is useless once the history is read', async () => {
+    const cmd: Cmd = {
+      kind: 'release.download',
+      argv: ['cat'],
+      input: { data: 'https://b/k?X-Amz-Signature=abc\n', shown: '*** (a presigned URL)\n', expiring: true },
+    };
+    const r = await new SsmExecutor(target()).run(cmd);
+    expect(r).toMatchObject({ code: 0, stdout: 'https://b/k?X-Amz-Signature=abc\n' });
+  });
 });

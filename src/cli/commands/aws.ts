@@ -3,7 +3,7 @@
 import type { AwsClientOptions, Elbv2LoadBalancer } from '../../aws/elbv2.ts';
 import type { DeployConfig } from '../../config/schema.ts';
 import type { GatherOptions } from '../../core/facts.ts';
-import type { LoadBalancerPort, TargetGroupInfo } from '../../ports.ts';
+import type { LoadBalancerPort, ReleaseStore, TargetGroupInfo } from '../../ports.ts';
 import type { Io } from '../io.ts';
 
 export type AwsOptions = { signal?: AbortSignal; retry?: AwsClientOptions['retry'] };
@@ -92,4 +92,18 @@ export async function loadBalancerFor(
   const port = await elbv2For(config, opts);
   const arn = readGroups.get(config.loadBalancer)?.arn ?? (await port.describeTargetGroup(name)).arn;
   return { port, arn };
+}
+
+/** The S3 release store when `ssm.bucket` is set (hosts without stdin upload fetch from it), else none. */
+export async function releaseStoreFor(config: DeployConfig): Promise<ReleaseStore | undefined> {
+  const { bucket, bucketPrefix, s3Endpoint, presignSeconds, region } = config.ssm;
+  if (!bucket) return undefined;
+  const { s3ReleaseStore } = await import('../../aws/s3.ts');
+  return s3ReleaseStore({
+    bucket,
+    prefix: bucketPrefix,
+    presignSeconds,
+    ...(region ? { region } : {}),
+    ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
+  });
 }

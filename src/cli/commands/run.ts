@@ -22,7 +22,7 @@ import { transportFor } from '../../transports/registry.ts';
 import { confirmOrCancel, runQuestion } from '../confirm.ts';
 import type { Io } from '../io.ts';
 import { interruptOnSignals } from '../signals.ts';
-import { loadBalancerFor } from './aws.ts';
+import { loadBalancerFor, releaseStoreFor } from './aws.ts';
 import { connectHost } from './connect.ts';
 import { sourceCommit } from './git-info.ts';
 import { makePlan } from './plan.ts';
@@ -111,6 +111,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
         throw new ExitError(EXIT.failed, `${why}; no host was touched`);
       }
     }
+    const store = dryRun ? undefined : await releaseStoreFor(config);
     const run = await deploy({
       config,
       plan,
@@ -177,11 +178,10 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       upload: withCommitFile(
         dryRun
           ? async () => `would upload ${describeSource(config.app.source)}`
-          : uploaderFor(
-              config.app.source,
-              local,
-              localBuild ? { artifact: { dir: buildDir, path: config.app.build.artifact } } : {},
-            ),
+          : uploaderFor(config.app.source, local, {
+              ...(localBuild ? { artifact: { dir: buildDir, path: config.app.build.artifact } } : {}),
+              ...(store ? { store } : {}),
+            }),
         commit,
       ),
     }).catch(async (error: unknown) => {

@@ -119,6 +119,9 @@ export const app = z
           .default('build/libs/app.jar')
           .describe('Path of the built artifact, relative to the release.'),
         estimateSeconds: positiveSeconds('Estimate of the build time (plan only).').default(60),
+        timeoutSeconds: positiveSeconds(
+          "The build step's deadline: the build is ended then and the host rolled back (ssm: the command's executionTimeout).",
+        ).default(3600),
       })
       .describe('How the release is built.')
       .prefault({}),

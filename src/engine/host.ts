@@ -4,6 +4,7 @@ import * as c from '../remote/commands.ts';
 import { compensationsFor } from '../runbook/failure.ts';
 import type { StepName } from '../runbook/sequence.ts';
 import type { HostCtx, HostState, Step } from './context.ts';
+import { stepDeadlineSeconds, withDeadline } from './deadlines.ts';
 import type { EngineStep, HostResult } from './events.ts';
 import { heldBack } from './fleet.ts';
 import { runOnFailure } from './hook-steps.ts';
@@ -57,9 +58,9 @@ export async function runHost(ctx: HostCtx, { runbook, steps }: HostRunbook): Pr
       failure = new InterruptedError();
       break;
     }
-    const stepCtx = ctx.state.healthy ? { ...ctx, signal: finishing.signal } : ctx;
     const startedAt = iso();
     const t0 = ctx.clock.now();
+    const stepCtx = stepContext(ctx, step, t0, finishing.signal);
     ctx.emit({ kind: 'step:start', host: ctx.host.name, step: step.name });
     await markBestEffort(ctx, 'step', step.name);
     try {
@@ -105,6 +106,13 @@ export async function runHost(ctx: HostCtx, { runbook, steps }: HostRunbook): Pr
     for (const message of await runOnFailure(ctx, lastBegun, failure))
       ctx.emit({ kind: 'log', host: ctx.host.name, level: 'warn', message });
   return { ...undone, state: { ...ctx.state }, error: failure };
+}
+
+/** What a step sees: its deadline on every command (deadlines.ts); past a healthy new JVM, no abort. */
+function stepContext(ctx: HostCtx, step: Step, startedAt: number, finishing: AbortSignal): HostCtx {
+  const seconds = stepDeadlineSeconds(step.name, ctx.config);
+  const exec = seconds === undefined ? ctx.exec : withDeadline(ctx.exec, startedAt + seconds * 1000);
+  return { ...ctx, exec, ...(ctx.state.healthy ? { signal: finishing } : {}) };
 }
 
 // The undos of the failure table (src/runbook/failure.ts), in its order. Every undo runs even when one before it failed: a failed reconnect in one must not skip the

@@ -18,6 +18,38 @@ export async function connectSsh(t: SshTarget, signal?: AbortSignal): Promise<Ss
 
 type ExecOptions = RunOptions & { stdin?: Readable; onLine?: (line: string) => void };
 
+/**
+ * Closes a command's channel on abort, or when the step's deadline passes (RunOptions.deadline):
+ * `late()` then says so. The channel may open after either.
+ */
+function channelCloser(opts: RunOptions) {
+  let channel: { close(): void } | undefined;
+  let late = false;
+  const close = () => channel?.close();
+  opts.signal?.addEventListener('abort', close, { once: true });
+  const timer =
+    opts.deadline === undefined
+      ? undefined
+      : setTimeout(
+          () => {
+            late = true;
+            close();
+          },
+          Math.max(0, opts.deadline - Date.now()),
+        );
+  return {
+    opened: (c: { close(): void }) => {
+      channel = c;
+      if (late) c.close();
+    },
+    late: () => late,
+    dispose: () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', close);
+    },
+  };
+}
+
 export class SshExecutor implements Executor {
   readonly name: string;
   /** How many times a lost connection was opened again. */
@@ -66,9 +98,7 @@ export class SshExecutor implements Executor {
     }
     const session = this.session as Session;
     const t0 = performance.now();
-    let channel: { close(): void } | undefined;
-    const onAbort = () => channel?.close();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const closer = channelCloser(opts);
     try {
       const onOut = opts.onLine ? lineSplitter(opts.onLine) : undefined;
       const r = await session.ssh
@@ -80,9 +110,7 @@ export class SshExecutor implements Executor {
               ? { stdin: cmd.input.data }
               : {}),
           noTrim: true,
-          onChannel: (c) => {
-            channel = c;
-          },
+          onChannel: closer.opened,
           ...(onOut ? { onStdout: (chunk: Buffer) => onOut(chunk.toString()) } : {}),
         })
         .catch((error: Error) => {
@@ -92,20 +120,34 @@ export class SshExecutor implements Executor {
           return { code: null, signal: null, stdout: '', stderr: '' };
         });
       opts.signal?.throwIfAborted();
-      const lost =
-        r.code === null && !r.signal && (!session.ssh.isConnected() || session.lostWith !== undefined);
-      return {
-        code: r.code ?? (r.signal ? 128 : 255),
-        stdout: r.stdout,
-        stderr: lost
-          ? `${r.stderr}the SSH connection to ${this.name} was lost${session.lostWith ? ` (${session.lostWith.message})` : ''}\n`
-          : r.stderr,
-        ...(lost ? { connectionLost: true } : {}),
-        ms: performance.now() - t0,
-      };
+      return { ...this.outcome(cmd, r, session, closer.late()), ms: performance.now() - t0 };
     } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
+      closer.dispose();
     }
+  }
+
+  private outcome(
+    cmd: Cmd,
+    r: { code: number | null; signal: string | null; stdout: string; stderr: string },
+    session: Session,
+    late: boolean,
+  ): Omit<CmdResult, 'ms'> {
+    if (late)
+      return {
+        code: 124,
+        stdout: r.stdout,
+        stderr: `${r.stderr}${cmd.kind} on ${this.name} passed its step's deadline: its channel was closed\n`,
+      };
+    const lost =
+      r.code === null && !r.signal && (!session.ssh.isConnected() || session.lostWith !== undefined);
+    return {
+      code: r.code ?? (r.signal ? 128 : 255),
+      stdout: r.stdout,
+      stderr: lost
+        ? `${r.stderr}the SSH connection to ${this.name} was lost${session.lostWith ? ` (${session.lostWith.message})` : ''}\n`
+        : r.stderr,
+      ...(lost ? { connectionLost: true } : {}),
+    };
   }
 
   async close(): Promise<void> {

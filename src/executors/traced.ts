@@ -2,9 +2,7 @@
 // wraps any executor and appends one JSON line per command to a file (HANDOFF_TRACE, docs/cli.md).
 // Only the command's kind, host, timings and exit code are written, never its text or input.
 import { appendFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
-import type { Cmd } from '../remote/shell.ts';
-import type { CmdResult, Executor, RunOptions } from './types.ts';
+import { around, type Executor } from './types.ts';
 
 export type TraceLine = {
   host: string;
@@ -26,12 +24,12 @@ export function traced(exec: Executor, transport: string, file: string): Executo
       // A trace is bookkeeping: a full disk or a bad path never stops a deploy or its undo.
     }
   };
-  const timed = async (via: TraceLine['via'], cmd: Cmd, body: () => Promise<CmdResult>) => {
+  return around(exec, async (via, cmd, opts, call) => {
     const at = Date.now();
     const t0 = performance.now();
     let code: number | null = null;
     try {
-      const r = await body();
+      const r = await call(opts);
       code = r.code;
       return r;
     } finally {
@@ -45,19 +43,5 @@ export function traced(exec: Executor, transport: string, file: string): Executo
         code,
       });
     }
-  };
-  const out: Executor = {
-    name: exec.name,
-    run: (cmd: Cmd, opts?: RunOptions) => timed('run', cmd, () => exec.run(cmd, opts)),
-    close: () => exec.close(),
-  };
-  // Only the capabilities the executor has: the engine falls back on their absence.
-  const { stream, put } = exec;
-  if (stream)
-    out.stream = (cmd: Cmd, onLine: (line: string) => void, opts?: RunOptions) =>
-      timed('stream', cmd, () => stream.call(exec, cmd, onLine, opts));
-  if (put)
-    out.put = (cmd: Cmd, stdin: Readable, opts?: RunOptions) =>
-      timed('put', cmd, () => put.call(exec, cmd, stdin, opts));
-  return out;
+  });
 }

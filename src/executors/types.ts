@@ -14,7 +14,10 @@ export type CmdResult = {
 
 export type RunOptions = {
   signal?: AbortSignal;
-  /** When the step's deadline passes (epoch ms): a transport that can bound the command on the host does (ssm). */
+  /**
+   * When the step's deadline passes (epoch ms, src/engine/deadlines.ts): ssm has the agent end the
+   * command then (executionTimeout: status TimedOut), ssh closes its channel (exit 124).
+   */
   deadline?: number;
 };
 
@@ -32,6 +35,34 @@ export interface Executor {
   stream?(cmd: Cmd, onLine: (line: string) => void, opts?: RunOptions): Promise<CmdResult>;
   put?(cmd: Cmd, stdin: Readable, opts?: RunOptions): Promise<CmdResult>;
   close(): Promise<void>;
+}
+
+type Via = 'run' | 'stream' | 'put';
+
+/**
+ * An executor whose every command goes through `wrap` (timing, options added), with exactly the
+ * capabilities of the one inside: the engine falls back on their absence.
+ */
+export function around(
+  exec: Executor,
+  wrap: (
+    via: Via,
+    cmd: Cmd,
+    opts: RunOptions,
+    call: (opts: RunOptions) => Promise<CmdResult>,
+  ) => Promise<CmdResult>,
+): Executor {
+  const out: Executor = {
+    name: exec.name,
+    run: (cmd, opts = {}) => wrap('run', cmd, opts, (o) => exec.run(cmd, o)),
+    close: () => exec.close(),
+  };
+  const { stream, put } = exec;
+  if (stream)
+    out.stream = (cmd, onLine, opts = {}) =>
+      wrap('stream', cmd, opts, (o) => stream.call(exec, cmd, onLine, o));
+  if (put) out.put = (cmd, stdin, opts = {}) => wrap('put', cmd, opts, (o) => put.call(exec, cmd, stdin, o));
+  return out;
 }
 
 /** The capabilities an executor has, for messages and the plan. */

@@ -4,7 +4,7 @@ import { VirtualClock } from '../../src/engine/clock.ts';
 import { type DeployRun, deploy } from '../../src/engine/deploy.ts';
 import { type DeployEvent, emitter } from '../../src/engine/events.ts';
 import { type Recorded, RecordingExecutor, type Responder } from '../../src/executors/recording.ts';
-import type { Executor } from '../../src/executors/types.ts';
+import { around, type Executor, type RunOptions } from '../../src/executors/types.ts';
 import { buildPlan, type Plan } from '../../src/plan/plan.ts';
 import type { LoadBalancerPort } from '../../src/ports.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
@@ -36,6 +36,8 @@ export async function runEngine(opts: {
   lb?: { port: LoadBalancerPort; arn: string };
   /** The plan's kind: a rollback runs without upload and build. */
   kind?: 'deploy' | 'rollback';
+  /** Sees every command with the options the engine gave it (a deadline, a signal). */
+  observe?: (host: string, cmd: Cmd, opts: RunOptions) => void;
 }): Promise<EngineRun> {
   const parsed = validateConfig(opts.config ?? baseConfig());
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
@@ -78,7 +80,13 @@ export async function runEngine(opts: {
         if (opts.abortWhen?.(host.name, cmd)) controller.abort();
         return opts.respond?.(host.name, cmd);
       });
-      return opts.sshLike ? losingOnAbort(exec) : exec;
+      const seen = opts.observe
+        ? around(exec, (_via, cmd, o, call) => {
+            opts.observe?.(host.name, cmd, o);
+            return call(o);
+          })
+        : exec;
+      return opts.sshLike ? losingOnAbort(seen) : seen;
     },
     upload: async () => 'uploaded',
     // Local hooks, recorded under the host 'local' and answered by `respond('local', cmd)`.

@@ -136,3 +136,23 @@ describe('a connection lost during a deploy', () => {
     expect(s.server.attempts()).toBe(1);
   });
 });
+
+describe("a step's deadline (RunOptions.deadline)", () => {
+  it('closes the channel of a command still running at the deadline: exit 124 naming it, the connection kept', async () => {
+    const s = await setup();
+    exec = await connectSsh(s.target);
+    const t0 = performance.now();
+    const r = await exec.run(hang, { deadline: Date.now() + 400 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(350);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(r.code).toBe(124);
+    expect(r.stderr).toMatch(/mark on web-1 passed its step's deadline/);
+    expect(r.connectionLost).toBeUndefined();
+    // A command that ends in time is untouched, and the same connection serves it.
+    expect(await exec.run(echo('after'), { deadline: Date.now() + 5_000 })).toMatchObject({
+      code: 0,
+      stdout: 'after\n',
+    });
+    expect(s.server.attempts()).toBe(1);
+  });
+});

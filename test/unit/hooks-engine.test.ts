@@ -3,6 +3,9 @@
 // beforeDrain changes nothing on the host (never drained, the upload removed, the next host not
 // touched); a failing after-hook takes the new JVM out of service before its undo stops it (both
 // drain modes); onFailure runs after the undo and never masks the error; output is redacted.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
 import type { Recorded } from '../../src/executors/recording.ts';
@@ -271,6 +274,17 @@ describe('hooks in the plan', () => {
     const row = p.timeline.find((e) => e.host === 'a' && e.step === 'afterDeploy');
     expect(row?.note).toContain('./notify deployed (local); smoke (host); at most 330 s');
     expect(row?.durationSeconds).toBe(2);
+  });
+
+  it('the plan schema holds the hook steps and hooks[], and refuses a hook it does not know', () => {
+    const schema = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../schema/plan.schema.json'), 'utf8'),
+    );
+    const validate = new Ajv2020.default({ allErrors: true, strict: false }).compile(schema);
+    const p = plan(withHooks(HOOKS));
+    expect(validate(p), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...p, hooks: [{ ...p.hooks![0]!, hook: 'beforeBuild' }] })).toBe(false);
+    expect(validate({ ...p, steps: [...p.steps, 'beforeBuild'] })).toBe(false);
   });
 
   it('no hooks: no hook steps and no hooks field; a rollback runs none', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BRIDGE_IP, S3, SSM } from '../../scripts/sandbox/contract.ts';
 import { type S3Endpoint, startS3Endpoint } from '../../scripts/sandbox/s3/server.ts';
+import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import { hostView, readReport, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe } from './_env.ts';
 import { AWS_ENV, ssmSuite } from './_ssm.ts';
@@ -96,4 +97,37 @@ sandboxDescribe('deploy run over Systems Manager: uploads through S3', () => {
     for (const inv of holding) expect(inv.commands.join('\n')).toContain('curl -fsS');
     for (const inv of history) expect(revealed(inv.stdout + inv.stderr), inv.commandId).not.toMatch(LEAK);
   }, 300_000);
+
+  it('bytes in the bucket that are not the release put there: the upload fails on h1 before any drain, nothing unpacked, 0 failed', async () => {
+    const dir = config(undefined, {
+      extra: {
+        ssm: { endpoint: ssm().endpoint.url, region: SSM.region, bucket: S3.bucket, s3Endpoint: s3.url },
+      },
+    });
+    const h1 = state().hosts[0]!;
+    const before = await hostView(h1.ip);
+    // The object changes at rest (or on the way): S3 stores other bytes than the CLI sent.
+    const store = s3.objects.set.bind(s3.objects);
+    s3.objects.set = (key, obj) => store(key, { ...obj, body: Buffer.concat([obj.body, Buffer.from('x')]) });
+    try {
+      const { value: run, failed } = await underLoad(() => startCli(['run', '--yes'], dir, AWS_ENV).done);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(1);
+      expect(failed).toBe(0);
+      const steps = readReport(dir).hosts[0]!.steps;
+      const upload = steps.find((s) => s.name === 'upload');
+      expect(upload?.ok).toBe(false);
+      expect(upload?.detail).toMatch(
+        /release\.download failed on h1 \(exit 1\)[\s\S]*sha256 is not [0-9a-f]{64}/,
+      );
+      expect(steps.map((s) => s.name)).not.toContain('drain');
+    } finally {
+      s3.objects.set = store;
+    }
+    const after = await hostView(h1.ip);
+    expect(after.current).toBe(before.current);
+    expect(after.pid).toBe(before.pid);
+    expect(after.health).toBe('200');
+    const left = await sshRun(h1.ip, 'ls /srv/handoff/releases/*/.handoff-upload.tar 2>/dev/null; true');
+    expect(left.stdout.trim()).toBe('');
+  }, 240_000);
 });

@@ -1,7 +1,8 @@
 // Transport 'ssm': commands through AWS Systems Manager Run Command, no SSH key and no open port
-// (docs/transports.md). `run` only: uploads go in pieces through `run` or the host fetches git, the
-// sampler writes a file on the host that is read back. One client and one pacer for all hosts, so
-// throttling on one slows every caller.
+// (docs/transports.md). `run` only: uploads go through S3 with `ssm.bucket` (the host fetches a
+// presigned URL), else in pieces through `run`, or the host fetches git; the sampler writes a file on
+// the host that is read back. One client and one pacer for all hosts, so throttling on one slows
+// every caller.
 import type { ConfigIssue } from '../config/issues.ts';
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
 import { splitUserinfo } from '../core/redact.ts';

@@ -12,6 +12,7 @@ import type { LockOwner } from '../remote/lock.ts';
 import { withSharedHealth } from '../rollout/shared-health.ts';
 import type { Clock } from './clock.ts';
 import type { HostCtx, Uploader } from './context.ts';
+import { eachHost, OPEN_AT_ONCE, valuesOrThrow } from './each-host.ts';
 import type { DeployResult, EmitFn } from './events.ts';
 import { fleetFor, gated, heldBack, refuseImpossibleFloor, runBatches } from './fleet.ts';
 import { type HostOutcome, runHost } from './host.ts';
@@ -87,7 +88,7 @@ export async function deploy(given: DeployDeps): Promise<DeployRun> {
   const reports: HostReport[] = [];
   let rolledBackToo = '';
   try {
-    for (const host of deps.hosts) execs.set(host.name, await deps.connect(host));
+    await connectAll(deps, execs);
     await acquireLocks(execs, l, deps.owner, {
       staleAfterMinutes: config.lock.staleAfterMinutes,
       waitSeconds: config.lock.waitSeconds,
@@ -96,7 +97,9 @@ export async function deploy(given: DeployDeps): Promise<DeployRun> {
       onWait: (message) => emit({ kind: 'log', level: 'info', message }),
     });
     try {
-      for (const host of deps.hosts) await deps.prepare?.(host, execs.get(host.name)!);
+      const { prepare } = deps;
+      if (prepare)
+        valuesOrThrow(await eachHost(deps.hosts, (h) => prepare(h, execs.get(h.name)!), OPEN_AT_ONCE));
       await connectPeers(deps, execs, peerExecs);
       const all = new Map([...execs, ...peerExecs]);
       // The plan's own list: plan, dry run and run execute the same steps, every host of a batch too.
@@ -185,6 +188,15 @@ async function deployHost(
   return report;
 }
 
+/** Every host side by side; the connections made are kept (and closed) even when another fails. */
+async function connectAll(deps: DeployDeps, execs: Map<string, Executor>): Promise<void> {
+  const opened = await eachHost(deps.hosts, (host) => deps.connect(host));
+  opened.forEach((r, i) => {
+    if (r.status === 'fulfilled') execs.set(deps.hosts[i]!.name, r.value);
+  });
+  valuesOrThrow(opened);
+}
+
 // Hosts left out by --hosts, for the last-healthy guard only. One that cannot be reached is not
 // an error (it may be why it was left out): it just does not count as healthy.
 async function connectPeers(
@@ -192,19 +204,19 @@ async function connectPeers(
   execs: Map<string, Executor>,
   into: Map<string, Executor>,
 ): Promise<void> {
-  for (const peer of deps.peers ?? []) {
-    if (execs.has(peer.name)) continue;
-    try {
-      into.set(peer.name, await deps.connect(peer));
-    } catch (error) {
+  const peers = (deps.peers ?? []).filter((p) => !execs.has(p.name));
+  const opened = await eachHost(peers, (peer) => deps.connect(peer));
+  opened.forEach((r, i) => {
+    const peer = peers[i]!;
+    if (r.status === 'fulfilled') into.set(peer.name, r.value);
+    else
       deps.emit({
         kind: 'log',
         host: peer.name,
         level: 'warn',
-        message: `not deployed (--hosts) and unreachable, so it does not count as a healthy target: ${(error as Error).message}`,
+        message: `not deployed (--hosts) and unreachable, so it does not count as a healthy target: ${(r.reason as Error).message}`,
       });
-    }
-  }
+  });
 }
 
 function hostContext(

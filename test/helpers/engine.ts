@@ -38,6 +38,10 @@ export async function runEngine(opts: {
   kind?: 'deploy' | 'rollback';
   /** Sees every command with the options the engine gave it (a deadline, a signal). */
   observe?: (host: string, cmd: Cmd, opts: RunOptions) => void;
+  /** Around each host's connection (may throw: the host cannot be reached). */
+  connect?: (host: string, exec: Executor) => Promise<Executor>;
+  /** The deploy's `prepare` (marks, sampler, budget), once every lock is held. */
+  prepare?: (host: string) => Promise<void>;
 }): Promise<EngineRun> {
   const parsed = validateConfig(opts.config ?? baseConfig());
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
@@ -86,8 +90,10 @@ export async function runEngine(opts: {
             return call(o);
           })
         : exec;
-      return opts.sshLike ? losingOnAbort(seen) : seen;
+      const made = opts.sshLike ? losingOnAbort(seen) : seen;
+      return opts.connect ? opts.connect(host.name, made) : made;
     },
+    ...(opts.prepare ? { prepare: (host: { name: string }) => opts.prepare!(host.name) } : {}),
     upload: async () => 'uploaded',
     // Local hooks, recorded under the host 'local' and answered by `respond('local', cmd)`.
     local: new RecordingExecutor('local', log, (cmd) => opts.respond?.('local', cmd)),

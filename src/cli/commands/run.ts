@@ -188,6 +188,10 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       await stopSampling(samplers); // a refusal (lock, budget) still ends every channel it opened
       throw error;
     });
+    // Hosts are prepared side by side: the samplers and budgets in the hosts' order again.
+    const order = (x: { host: string }) => hosts.findIndex((h) => h.name === x.host);
+    samplers.sort((a, b) => order(a) - order(b));
+    budgets.sort((a, b) => order(a) - order(b));
     const memory = await finishSampling(samplers, config.memory.intervalSeconds);
     const meta = {
       app: config.app.name,

@@ -6,8 +6,9 @@
 // 12 hosts in batches of 25 % take at most a third of the time one at a time takes.
 // Needs root. About 15 minutes; --smoke (4 hosts, batches of 1 and 50 %) about 3.
 // Usage: node bench/fleet.ts [--smoke] [--hosts 4,8,12] [--batches 1,25%,50%]
+//        node bench/fleet.ts --rows   (the README rows again from the committed samples; runs nothing)
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { regenerateReadme } from '../scripts/gen-measured.ts';
@@ -18,11 +19,17 @@ import { isUp, sandboxUp } from '../scripts/sandbox/up.ts';
 import { readReport } from '../test/helpers/deploy-sandbox.ts';
 import { underAlbLoad } from '../test/sandbox/_alb.ts';
 import { fleetConfig, fleetEnv, fleetSource, fleetUp } from '../test/sandbox/_fleet.ts';
-import { isSmoke, ROOT, writeResults } from './lib/results.ts';
+import { type FleetSample, fleetRows, fleetSummary } from './lib/fleet-rows.ts';
+import { isSmoke, ROOT, readResults, resultsPath, writeResults } from './lib/results.ts';
 import { median, ratio, round } from './lib/stats.ts';
 
 const { values } = parseArgs({
-  options: { smoke: { type: 'boolean' }, hosts: { type: 'string' }, batches: { type: 'string' } },
+  options: {
+    smoke: { type: 'boolean' },
+    rows: { type: 'boolean' },
+    hosts: { type: 'string' },
+    batches: { type: 'string' },
+  },
 });
 const smoke = isSmoke();
 const sizes = (values.hosts ?? (smoke ? '4' : '4,8,12')).split(',').map(Number);
@@ -95,49 +102,47 @@ async function one(state: SandboxState, hosts: number, batchSize: number | strin
   return sample;
 }
 
-if (isUp(readState())) await sandboxDown();
-const samples: Awaited<ReturnType<typeof one>>[] = [];
-try {
-  const state = await sandboxUp(fleetUp(Math.max(...sizes)));
-  for (const hosts of sizes) for (const b of batchSizes) samples.push(await one(state, hosts, b));
-} finally {
-  await sandboxDown();
+/** The figures again from the committed samples (after a change to how they are worded). */
+function rewriteRows(): void {
+  const file = resultsPath('fleet', false);
+  const results = readResults(file);
+  const samples = results.samples as FleetSample[];
+  const updated = { ...results, summary: fleetSummary(samples), readme: fleetRows(samples) };
+  writeFileSync(file, `${JSON.stringify(updated, null, 2)}\n`);
+  regenerateReadme();
+  console.log(`rows rewritten from the samples of ${results.date}: ${file}`);
 }
 
-const at = (hosts: number, b: number | string) => samples.find((s) => s.hosts === hosts && s.batchSize === b);
-console.log('\nhosts   batch    total s   per host s   CLI CPU s   peak RSS MiB   total / one at a time');
-for (const s of samples) {
-  const serial = at(s.hosts, 1);
-  console.log(
-    `${String(s.hosts).padStart(5)}   ${String(s.batchSize).padEnd(6)} ${s.totalS.toFixed(1).padStart(8)} ${String(s.perHostMedianS).padStart(12)} ${s.cliCpuS.toFixed(2).padStart(11)} ${String(s.cliPeakRssMiB).padStart(14)}   ${serial ? ratio(s.totalS, serial.totalS).toFixed(2) : '-'}`,
-  );
-}
-const big = Math.max(...sizes);
-const serialBig = at(big, 1);
-const quarterBig = at(big, '25%');
-const rows = samples.map((s) => ({
-  what: `${s.hosts} hosts, batch ${s.batchSize} (sandbox, ALB model, 40 req/s)`,
-  figure: `${s.totalS.toFixed(0)} s total${at(s.hosts, 1) && s.batchSize !== 1 ? ` (${ratio(s.totalS, at(s.hosts, 1)!.totalS).toFixed(2)} of one at a time)` : ''}, ${s.perHostMedianS} s per host, CLI ${s.cliCpuS.toFixed(1)} s CPU and ${s.cliPeakRssMiB.toFixed(0)} MiB peak RSS; 0 failed of ${s.requests}`,
-  how: 'node bench/fleet.ts',
-}));
-const file = writeResults(
-  'fleet',
-  {
-    settings: { hosts: sizes, batchSizes, minHealthy: MIN_HEALTHY, rate: RATE, up: fleetUp(big) },
-    samples,
-    summary: {
-      ...(serialBig && quarterBig
-        ? {
-            [`quarterOverSerial${big}`]: ratio(quarterBig.totalS, serialBig.totalS),
-            atMostAThird: quarterBig.totalS <= serialBig.totalS / 3,
-          }
-        : {}),
-      cliCpuSPerHost: round(median(samples.map((s) => s.cliCpuS / s.hosts)), 3),
-      cliPeakRssMiBMax: Math.max(...samples.map((s) => s.cliPeakRssMiB)),
+async function measure(): Promise<void> {
+  if (isUp(readState())) await sandboxDown();
+  const samples: Awaited<ReturnType<typeof one>>[] = [];
+  try {
+    const state = await sandboxUp(fleetUp(Math.max(...sizes)));
+    for (const hosts of sizes) for (const b of batchSizes) samples.push(await one(state, hosts, b));
+  } finally {
+    await sandboxDown();
+  }
+  console.log('\nhosts   batch    total s   per host s   CLI CPU s   peak RSS MiB   total / one at a time');
+  for (const s of samples) {
+    const serial = samples.find((x) => x.hosts === s.hosts && x.batchSize === 1);
+    console.log(
+      `${String(s.hosts).padStart(5)}   ${String(s.batchSize).padEnd(6)} ${s.totalS.toFixed(1).padStart(8)} ${String(s.perHostMedianS).padStart(12)} ${s.cliCpuS.toFixed(2).padStart(11)} ${String(s.cliPeakRssMiB).padStart(14)}   ${serial ? ratio(s.totalS, serial.totalS).toFixed(2) : '-'}`,
+    );
+  }
+  const big = Math.max(...sizes);
+  const file = writeResults(
+    'fleet',
+    {
+      settings: { hosts: sizes, batchSizes, minHealthy: MIN_HEALTHY, rate: RATE, up: fleetUp(big) },
+      samples,
+      summary: fleetSummary(samples),
+      readme: fleetRows(samples),
     },
-    readme: rows,
-  },
-  { smoke },
-);
-if (!smoke) regenerateReadme();
-console.log(`results: ${file}`);
+    { smoke },
+  );
+  if (!smoke) regenerateReadme();
+  console.log(`results: ${file}`);
+}
+
+if (values.rows) rewriteRows();
+else await measure();

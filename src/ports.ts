@@ -12,6 +12,8 @@ export type TargetGroupInfo = {
   targetType?: string;
   /** 'traffic-port' or a fixed port: a port swap needs each instance:port checked on its own port. */
   healthCheckPort?: string;
+  /** The load balancers that route to the group (a maintenance rule's listener must be on one). */
+  loadBalancerArns?: string[];
 };
 
 export type TargetState = {
@@ -47,7 +49,8 @@ export interface ReleaseStore {
 
 /** A listener rule's fixed response (ALB: no custom headers, so no Retry-After). */
 export type FixedResponse = { statusCode: string; contentType: string; body: string };
-export type FixedResponseRule = { arn: string; priority: number; fixed: FixedResponse };
+/** A listener rule other than the default one; `fixed` when it answers with a fixed response. */
+export type ListenerRule = { arn: string; priority: number; fixed?: FixedResponse };
 
 /** The listener's rules, for the maintenance response of a deploy with --allow-downtime. */
 export interface ListenerPort {
@@ -55,5 +58,8 @@ export interface ListenerPort {
   createFixedResponseRule(listenerArn: string, priority: number, fixed: FixedResponse): Promise<string>;
   /** Idempotent: a rule that is already gone is fine (every path out deletes it). */
   deleteRule(ruleArn: string): Promise<void>;
-  fixedResponseRules(listenerArn: string): Promise<FixedResponseRule[]>;
+  /** Every rule but the default one (their priorities are taken). */
+  rules(listenerArn: string): Promise<ListenerRule[]>;
+  /** The listener's load balancer (DescribeListeners). */
+  listenerLoadBalancer(listenerArn: string): Promise<string>;
 }

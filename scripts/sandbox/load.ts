@@ -54,6 +54,8 @@ export type RequestRecord = {
   status?: number;
   /** The host that answered (`host=` in the app's body), when it did. */
   host?: string;
+  /** A non-2xx answer's body (its first 1,024 characters): whose answer it was (a listener rule's, the balancer's). */
+  body?: string;
 };
 export type LoadRun = {
   done: Promise<LoadResult>;
@@ -146,6 +148,7 @@ export function startLoad(opts: LoadOptions): LoadRun {
         if (kind === 'ok' || kind === 'non2xx') rec.status = Number(key);
         const host = /host=(\S+)/.exec(body)?.[1];
         if (host) rec.host = host;
+        if (kind === 'non2xx') rec.body = body.slice(0, 1024);
       }
       if (key) {
         const counts = kind === 'ok' || kind === 'non2xx' ? statusCounts : errorCodes;

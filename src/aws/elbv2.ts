@@ -92,6 +92,7 @@ export class Elbv2LoadBalancer implements LoadBalancerPort {
       healthCheckPath: tg.HealthCheckPath ?? '/',
       ...(tg.TargetType ? { targetType: tg.TargetType } : {}),
       ...(tg.HealthCheckPort ? { healthCheckPort: tg.HealthCheckPort } : {}),
+      ...(tg.LoadBalancerArns ? { loadBalancerArns: tg.LoadBalancerArns } : {}),
       // Attribute values are strings ("300").
       deregistrationDelaySeconds: need(
         delay === undefined ? undefined : Number(delay),

@@ -83,6 +83,17 @@ const USAGE: ReadonlyArray<{ names: readonly string[]; message: (f: Facts) => st
       `\`aws elbv2 describe-target-groups${ctx.region ? ` --region ${ctx.region}` : ''} --query 'TargetGroups[].[TargetGroupName,TargetGroupArn]'\``,
   },
   {
+    names: ['ListenerNotFound', 'ListenerNotFoundException'],
+    message: ({ ctx, where }) =>
+      `listener not found${where} (${ctx.action}). Check maintenance.listenerArn and loadBalancer.region; list ` +
+      `the listeners with \`aws elbv2 describe-listeners --load-balancer-arn <arn>${ctx.region ? ` --region ${ctx.region}` : ''}\``,
+  },
+  {
+    names: ['PriorityInUse', 'PriorityInUseException'],
+    message: ({ ctx, text }) =>
+      `the listener already has a rule at maintenance.priority (${ctx.action}: ${text}): choose a free priority`,
+  },
+  {
     names: ['InvalidTarget', 'InvalidTargetException'],
     message: ({ ctx, tg, target, text }) =>
       `${target || 'a target'} is not a valid target of ${tg} (${ctx.action}: ${text}). ` +

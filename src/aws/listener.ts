@@ -4,11 +4,12 @@
 import {
   CreateRuleCommand,
   DeleteRuleCommand,
+  DescribeListenersCommand,
   DescribeRulesCommand,
   ElasticLoadBalancingV2Client,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { FixedResponse, FixedResponseRule, ListenerPort } from '../ports.ts';
+import type { FixedResponse, ListenerPort, ListenerRule } from '../ports.ts';
 import type { AwsClientOptions } from './elbv2.ts';
 import { awsCall, type CallContext } from './errors.ts';
 import type { RetryOptions } from './retry.ts';
@@ -63,11 +64,20 @@ export class Elbv2Listener implements ListenerPort {
     }
   }
 
-  async fixedResponseRules(listenerArn: string): Promise<FixedResponseRule[]> {
+  async rules(listenerArn: string): Promise<ListenerRule[]> {
     const out = await this.call('DescribeRules', () =>
       this.client.send(new DescribeRulesCommand({ ListenerArn: listenerArn })),
     );
-    return (out.Rules ?? []).flatMap(toFixed);
+    return (out.Rules ?? []).flatMap(toRule);
+  }
+
+  async listenerLoadBalancer(listenerArn: string): Promise<string> {
+    const out = await this.call('DescribeListeners', () =>
+      this.client.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+    );
+    const lb = out.Listeners?.[0]?.LoadBalancerArn;
+    if (!lb) throw new Error(`DescribeListeners ${listenerArn} answered without a load balancer`);
+    return lb;
   }
 
   private call<T>(op: string, fn: () => Promise<T>): Promise<T> {
@@ -80,18 +90,11 @@ export class Elbv2Listener implements ListenerPort {
   }
 }
 
-function toFixed(rule: Rule): FixedResponseRule[] {
+function toRule(rule: Rule): ListenerRule[] {
+  if (rule.IsDefault || !rule.RuleArn) return [];
   const f = rule.Actions?.find((a) => a.Type === 'fixed-response')?.FixedResponseConfig;
-  if (rule.IsDefault || !rule.RuleArn || !f?.StatusCode) return [];
-  return [
-    {
-      arn: rule.RuleArn,
-      priority: Number(rule.Priority),
-      fixed: {
-        statusCode: f.StatusCode,
-        contentType: f.ContentType ?? 'text/plain',
-        body: f.MessageBody ?? '',
-      },
-    },
-  ];
+  const fixed = f?.StatusCode
+    ? { statusCode: f.StatusCode, contentType: f.ContentType ?? 'text/plain', body: f.MessageBody ?? '' }
+    : undefined;
+  return [{ arn: rule.RuleArn, priority: Number(rule.Priority), ...(fixed ? { fixed } : {}) }];
 }

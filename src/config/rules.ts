@@ -5,6 +5,7 @@ import { swapNeedsPortsAndRegistration } from '../strategy/swap-config.ts';
 import { TRANSPORTS, transportFor } from '../transports/registry.ts';
 import type { ConfigIssue } from './issues.ts';
 import type { DeployConfig } from './schema.ts';
+import { maintenanceNeedsTargetGroup } from './schema-maintenance.ts';
 
 export type RuleContext = { config: DeployConfig; errors: ConfigIssue[]; warnings: ConfigIssue[] };
 export type Rule = (ctx: RuleContext) => void;
@@ -164,4 +165,5 @@ export const rules: Record<string, Rule> = {
   uniqueHosts,
   localBuildNeedsArtifact,
   swapNeedsPortsAndRegistration,
+  maintenanceNeedsTargetGroup,
 };

@@ -7,6 +7,7 @@ import { STRATEGIES } from '../runbook/sequence.ts';
 import { TRANSPORT_NAMES } from '../transports/registry.ts';
 import { app } from './schema-app.ts';
 import { positiveSeconds, threshold } from './schema-helpers.ts';
+import { maintenance } from './schema-maintenance.ts';
 import { rollout } from './schema-rollout.ts';
 import { jump, sshConfigFile } from './schema-ssh.ts';
 
@@ -113,6 +114,7 @@ export const configSchema = z
       quietSeconds: 3,
     }),
     rollout,
+    maintenance: maintenance.optional(),
     strategy: z
       .enum([...STRATEGIES, 'auto'])
       .default('stop-first')

@@ -8,6 +8,7 @@ import type { Layout } from '../remote/layout.ts';
 import type { Cmd } from '../remote/shell.ts';
 import type { Clock } from './clock.ts';
 import type { EmitFn, EngineStep } from './events.ts';
+import type { Maintenance } from './maintenance.ts';
 
 export type HostState = {
   previousRelease?: string;
@@ -36,6 +37,11 @@ export type HostState = {
   hookRuns?: HookRun[];
   /** strategy 'swap': the port the app serves on (recorded on the host; app.port before the first swap). */
   livePort?: number;
+  /**
+   * --allow-downtime with no other target to serve: the host is drained behind the maintenance
+   * rule (src/engine/maintenance.ts). `sent`: CreateRule went out; `removed`: DeleteRule done.
+   */
+  maintenance?: { sent: boolean; ruleArn?: string; removed?: boolean };
 };
 
 export type Uploader = (exec: Executor, releaseDir: string, signal: AbortSignal) => Promise<string>;
@@ -56,6 +62,8 @@ export type HostCtx = {
   lb?: { port: LoadBalancerPort; arn: string; targetId: string; targetPort?: number };
   others: { name: string; exec: Executor }[];
   allowDowntime: boolean;
+  /** The maintenance response, when configured (used only with --allow-downtime and no other target). */
+  maintenance?: Maintenance;
   /** Rollback: releases restart the way they last ran (their recorded start). */
   rollback?: boolean;
   /** What hooks need beyond the host (docs/hooks.md): where local ones run, the release's commit. */

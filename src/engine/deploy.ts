@@ -17,6 +17,7 @@ import type { DeployResult, EmitFn } from './events.ts';
 import { fleetFor, gated, heldBack, refuseImpossibleFloor, runBatches } from './fleet.ts';
 import { type HostOutcome, runHost } from './host.ts';
 import { acquireLocks, releaseLocks } from './locks.ts';
+import type { Maintenance } from './maintenance.ts';
 import { rollBackDeployed } from './rollback-all.ts';
 import { type HostRunbook, planned } from './runbooks.ts';
 import type { ReleaseCommit } from './source.ts';
@@ -43,6 +44,8 @@ export type DeployDeps = {
   allowDowntime: boolean;
   dryRun: boolean;
   lb?: { port: LoadBalancerPort; arn: string };
+  /** The maintenance response (config `maintenance`), for a host drained with no other target. */
+  maintenance?: Maintenance;
   /** The git commit of the release, recorded in each host's history entry. */
   commit?: ReleaseCommit;
   rollback?: boolean;
@@ -251,6 +254,7 @@ function hostContext(
       .filter(([name]) => name !== host.name)
       .map(([name, e]) => ({ name, exec: e })),
     allowDowntime: deps.allowDowntime,
+    ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
     ...(deps.rollback ? { rollback: true } : {}),
     hooksAt: { local: deps.local, localDir: deps.localDir ?? '.', commit: deps.commit, dryRun: deps.dryRun },
   };

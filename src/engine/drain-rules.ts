@@ -39,6 +39,14 @@ export type DrainRule =
       /** The deregistration delay: the load balancer closes what is left then (also the end when blind). */
       capMs: number;
       quietMs: number;
+    }
+  | {
+      /** A listener rule answers instead of the targets (the maintenance response): only what is in flight is left. */
+      kind: 'listener-rule';
+      /** Without evidence (no `ss`), the end: the computed wait, as a health flip would take. */
+      blindMs: number;
+      capMs: number;
+      quietMs: number;
     };
 
 export type DrainEnd = 'quiet' | 'bound' | 'cap' | 'delay';
@@ -71,6 +79,15 @@ export function drainVerdict(rule: DrainRule, e: DrainEvidence): Verdict<DrainEn
       return { done: true, by: e.elapsedMs - e.quietMs + rule.quietMs <= rule.boundMs ? 'bound' : 'quiet' };
     if (e.elapsedMs >= rule.capMs) return { done: true, by: 'cap' };
     return { done: false, observed: `after the bound: ${waiting(rule, e)}` };
+  }
+  if (rule.kind === 'listener-rule') {
+    if (e.blind)
+      return e.elapsedMs >= rule.blindMs
+        ? { done: true, by: 'bound' }
+        : { done: false, observed: 'no evidence', nextInMs: rule.blindMs - e.elapsedMs };
+    if (e.elapsedMs >= rule.capMs) return { done: true, by: 'cap' };
+    if (!e.evidence) return { done: false, observed: 'look failed' };
+    return quiet(rule, e) ? { done: true, by: 'quiet' } : { done: false, observed: waiting(rule, e) };
   }
   // `draining` in the API is necessary (the call reached the load balancer), never sufficient.
   const draining = e.api === undefined || e.api === 'draining' || e.api === 'unused';

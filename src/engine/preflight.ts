@@ -14,7 +14,10 @@ export const preflight: Step = {
     const state = parseKv((await check(ctx.exec, c.readState(ctx.layout), { signal: ctx.signal })).stdout);
     ctx.state.previousRelease = state.current || undefined;
     const found = await findOldJvm(ctx);
-    if (!ctx.allowDowntime) await requireAnotherHealthyTarget(ctx);
+    const alone = await noOtherTarget(ctx);
+    if (alone && !ctx.allowDowntime) throw new PreflightError(alone);
+    // Downtime accepted: with a listener configured, the window answers 503 instead of failing.
+    if (alone && ctx.maintenance) ctx.state.maintenance = { sent: false };
     const pid = ctx.state.oldPid;
     if (pid && ctx.state.previousRelease)
       await check(ctx.exec, c.recordStart(ctx.layout, ctx.state.previousRelease, pid), {
@@ -23,7 +26,8 @@ export const preflight: Step = {
     else if (pid) await adopt(ctx, pid);
     const old = pid ? `old JVM ${pid} (found by ${ctx.state.oldFoundBy})` : 'no old JVM running';
     const adopted = ctx.state.adopted ? ` (adopted: started by hand, recorded from /proc/${pid})` : '';
-    return `${old}; current release ${ctx.state.previousRelease ?? 'none'}${adopted}${found.stale ? `; ${found.stale}` : ''}`;
+    const behind = ctx.state.maintenance ? '; no other target: drained behind the maintenance rule' : '';
+    return `${old}; current release ${ctx.state.previousRelease ?? 'none'}${adopted}${found.stale ? `; ${found.stale}` : ''}${behind}`;
   },
 };
 
@@ -64,24 +68,23 @@ async function adopt(ctx: HostCtx, pid: number): Promise<void> {
   ctx.state.adopted = true;
 }
 
-async function requireAnotherHealthyTarget(ctx: HostCtx): Promise<void> {
+/** Why draining this host is downtime (no other target serves), or undefined when another does. */
+async function noOtherTarget(ctx: HostCtx): Promise<string | undefined> {
+  // Downtime accepted and nothing to do about it: the guard's look is not needed.
+  if (ctx.allowDowntime && !ctx.maintenance) return undefined;
   if (ctx.lb) {
     const states = await ctx.lb.port.targetHealth(ctx.lb.arn);
-    if (states.some((s) => s.id !== ctx.lb?.targetId && s.state === 'healthy')) return;
-    throw new PreflightError(
-      `no other healthy target in the target group: draining ${ctx.host.name} would take the app down`,
-    );
+    if (states.some((s) => s.id !== ctx.lb?.targetId && s.state === 'healthy')) return undefined;
+    return `no other healthy target in the target group: draining ${ctx.host.name} would take the app down`;
   }
   const { path, expectStatus } = ctx.config.app.health;
   for (const other of ctx.others) {
     const r = await other.exec.run(c.probeHealth(ctx.config.app.port, path), { signal: ctx.signal });
-    if (r.stdout.trim() === String(expectStatus)) return;
+    if (r.stdout.trim() === String(expectStatus)) return undefined;
   }
-  throw new PreflightError(
-    ctx.others.length === 0
-      ? `${ctx.host.name} is the only target: draining it is downtime (an ALB even fails open, so a health flip does nothing)`
-      : `no other host answers ${path} with ${expectStatus}: draining ${ctx.host.name} would take the app down`,
-  );
+  return ctx.others.length === 0
+    ? `${ctx.host.name} is the only target: draining it is downtime (an ALB even fails open, so a health flip does nothing)`
+    : `no other host answers ${path} with ${expectStatus}: draining ${ctx.host.name} would take the app down`;
 }
 
 export class PreflightError extends Error {

@@ -86,5 +86,10 @@ export async function switchBack(ctx: HostCtx): Promise<void> {
   ctx.state.switched = false;
 }
 
-/** Traffic back to the host, the way its drain mode gives it (src/drain/modes/). */
-const readmit = (ctx: HostCtx) => drainMode(ctx.config.drain).readmit(ctx);
+/**
+ * Traffic back to the host, the way its drain mode gives it (src/drain/modes/); behind the
+ * maintenance rule the target never left, and the rule's removal is the drain undo's.
+ */
+const readmit = async (ctx: HostCtx) => {
+  if (!ctx.state.maintenance) await drainMode(ctx.config.drain).readmit(ctx);
+};

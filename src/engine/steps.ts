@@ -9,6 +9,7 @@ import { run } from './context.ts';
 import { waitForHealthy } from './health.ts';
 import { hookStep } from './hook-steps.ts';
 import { markBestEffort } from './host.ts';
+import { closeMaintenance, openMaintenance } from './maintenance.ts';
 import { PreflightError, preflight } from './preflight.ts';
 import { restoreService, stopNewJvm, switchBack } from './restore.ts';
 import { waitUntilDrained, waitUntilSettled } from './waits.ts';
@@ -29,12 +30,18 @@ export const upload: Step = {
   },
 };
 
+// The only target with --allow-downtime and a listener: the maintenance rule is the drain.
 export const drain: Step = {
   name: 'drain',
-  run: (ctx) => drainMode(ctx.config.drain).drain(ctx),
-  // Restores service: after a health flip the old JVM can only be reset by a restart.
+  run: (ctx) => (ctx.state.maintenance ? openMaintenance(ctx) : drainMode(ctx.config.drain).drain(ctx)),
+  // Restores service: after a health flip the old JVM can only be reset by a restart. The
+  // maintenance rule goes whatever the restore did: left in place it would answer 503 for good.
   async undo(ctx) {
-    await restoreService(ctx);
+    try {
+      await restoreService(ctx);
+    } finally {
+      await closeMaintenance(ctx);
+    }
   },
   restores: true,
 };
@@ -105,9 +112,13 @@ export const health: Step = {
   },
 };
 
+// Behind the maintenance rule the target never left the group: removing the rule gives it traffic.
 export const admit: Step = {
   name: 'admit',
-  run: (ctx) => drainMode(ctx.config.drain).admit(ctx),
+  async run(ctx) {
+    if (!ctx.state.maintenance) return drainMode(ctx.config.drain).admit(ctx);
+    return `${await closeMaintenance(ctx)}: requests reach the new JVM again`;
+  },
 };
 
 // A JVM can die after it answered healthy; the host counts as deployed only if it still serves.

@@ -24,7 +24,16 @@ const MAX_LOOK_MS = 400;
 const API_EVERY_MS = 2000;
 
 /** The drain's numbers for this host, from its drain mode (docs/drain-evidence.md). */
-export const drainRule = (ctx: HostCtx): DrainRule => drainMode(ctx.plan.drain.mode).drainRule(ctx.plan);
+export const drainRule = (ctx: HostCtx): DrainRule =>
+  ctx.state.maintenance
+    ? {
+        // The rule answers at the listener: the host only has to finish what is in flight.
+        kind: 'listener-rule',
+        blindMs: ctx.plan.drain.waitSeconds * 1000,
+        capMs: ctx.plan.drain.capSeconds * 1000,
+        quietMs: ctx.plan.drain.quietSeconds * 1000,
+      }
+    : drainMode(ctx.plan.drain.mode).drainRule(ctx.plan);
 
 /** One look at the host's sockets, folded into the view; false when they cannot be read. */
 async function look(ctx: HostCtx, view: TrafficView): Promise<boolean> {
@@ -103,6 +112,8 @@ function drainOutcome(
   const q = rule.quietMs / 1000;
   switch (d.end) {
     case 'bound':
+      if (rule.kind === 'listener-rule')
+        return `waited ${seconds} s behind the maintenance rule (the host's sockets could not be read: no evidence)`;
       return d.seen
         ? `drained after ${seconds} s: the computed bound, with no request for ${q} s and none in flight (${nodes}${lastSeen})`
         : `waited the bound ${seconds} s (the host's sockets could not be read: no evidence)`;
@@ -116,7 +127,10 @@ function drainOutcome(
         kind: 'log',
         host: ctx.host.name,
         level: 'warn',
-        message: `requests still reached ${ctx.host.name} ${seconds} s after the drain began, past the computed bound ${ctx.plan.drain.waitSeconds} s: the target group's health-check settings do not match the config, or its nodes do not follow the model (docs/drain-evidence.md)`,
+        message:
+          rule.kind === 'listener-rule'
+            ? `requests still reached ${ctx.host.name} ${seconds} s after the maintenance rule was created: a rule of a higher priority forwards to the app (maintenance.priority)`
+            : `requests still reached ${ctx.host.name} ${seconds} s after the drain began, past the computed bound ${ctx.plan.drain.waitSeconds} s: the target group's health-check settings do not match the config, or its nodes do not follow the model (docs/drain-evidence.md)`,
       });
       return `stopped waiting at the cap ${seconds} s with requests still arriving (${d.last ?? 'nothing'}${lastSeen})`;
   }

@@ -75,6 +75,14 @@ export type Plan = {
   totalSeconds: number;
   /** Batches and the healthy floor (src/plan/rollout.ts). */
   rollout: PlanRollout;
+  /** The maintenance response (config `maintenance`): the rule a --allow-downtime run adds for a host with no other target. */
+  maintenance?: {
+    listenerArn: string;
+    priority: number;
+    statusCode: '503';
+    contentType: string;
+    bodyCharacters: number;
+  };
   warnings: string[];
 };
 
@@ -148,6 +156,17 @@ export function buildPlan(
     timeline: batched,
     totalSeconds: rollout.totalSeconds,
     rollout,
+    ...(config.maintenance
+      ? {
+          maintenance: {
+            listenerArn: config.maintenance.listenerArn,
+            priority: config.maintenance.priority,
+            statusCode: '503' as const,
+            contentType: config.maintenance.contentType,
+            bodyCharacters: config.maintenance.body.length,
+          },
+        }
+      : {}),
     warnings: [],
   };
   const sleep = 'compareWithSleepSeconds' in drain ? drain.compareWithSleepSeconds : undefined;

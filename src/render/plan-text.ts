@@ -54,9 +54,20 @@ export function renderPlanText(plan: Plan): string {
     ...rolloutLines(plan),
     `  total ~${n(plan.totalSeconds)} s`,
     ...hookLines(plan),
+    ...maintenanceLines(plan),
   );
   if (plan.warnings.length > 0) lines.push('', 'Warnings', ...plan.warnings.map((w) => `  ! ${w}`));
   return `${lines.join('\n')}\n`;
+}
+
+function maintenanceLines({ maintenance: m }: Plan): string[] {
+  if (!m) return [];
+  return [
+    '',
+    'Maintenance response (config maintenance): with --allow-downtime, for a host with no other target to serve',
+    `  a rule at priority ${m.priority} on ${m.listenerArn} answers every path ${m.statusCode} ${m.contentType} (${m.bodyCharacters} characters; no Retry-After: an ALB fixed response carries no custom header)`,
+    '  created by drain instead of taking the target out, removed by admit once the new JVM is healthy, or by the undo on any failure or interrupt',
+  ];
 }
 
 function timelineTable(plan: Plan): string[] {

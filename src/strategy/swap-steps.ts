@@ -41,8 +41,10 @@ const swapPreflight: Step = {
   async run(ctx) {
     const text = (await check(ctx.exec, sw.readLivePort(ctx.layout), { signal: ctx.signal })).stdout;
     ctx.state.livePort = sw.parseLivePort(text, ctx.config.app.port);
-    // The only target keeps serving throughout: the single-target refusal is not for a swap.
-    const detail = await preflight.run({ ...onPort(ctx, live(ctx)), allowDowntime: true });
+    // The only target keeps serving throughout: the single-target refusal (and the maintenance
+    // rule that goes with downtime) is not for a swap.
+    const { maintenance: _none, ...o } = onPort(ctx, live(ctx));
+    const detail = await preflight.run({ ...o, allowDowntime: true });
     const listeners = sw.parseListeners(
       (await check(ctx.exec, sw.portListeners(pair(ctx)), { signal: ctx.signal })).stdout,
     );

@@ -70,6 +70,13 @@ export default defineConfig({
   // minHealthy: '75%' }. The first failure stops new drains; the failed hosts are restored.
   rollout: { batchSize: 1, minHealthy: 1, onFailure: 'stop', floorWaitSeconds: 600 },
 
+  // One instance and \`run --allow-downtime\`: while it is out, a listener rule answers every request
+  // with a 503 and this page instead of the load balancer's 502s, removed on every way out
+  // (docs/aws.md, "Maintenance response"). Example:
+  // { listenerArn: 'arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/NAME/LB-ID/LISTENER-ID',
+  //   priority: 1, contentType: 'text/html', body: '<h1>Back in a minute</h1>' }
+  maintenance: undefined,
+
   // 'stop-first' stops the old JVM before the build: the two never share the host's memory.
   strategy: 'stop-first',
 

@@ -3,6 +3,7 @@ import { validateConfig } from '../../src/config/validate.ts';
 import { VirtualClock } from '../../src/engine/clock.ts';
 import { type DeployRun, deploy } from '../../src/engine/deploy.ts';
 import { type DeployEvent, emitter } from '../../src/engine/events.ts';
+import type { Maintenance } from '../../src/engine/maintenance.ts';
 import { type Recorded, RecordingExecutor, type Responder } from '../../src/executors/recording.ts';
 import { around, type Executor, type RunOptions } from '../../src/executors/types.ts';
 import { buildPlan, type Plan } from '../../src/plan/plan.ts';
@@ -42,6 +43,8 @@ export async function runEngine(opts: {
   connect?: (host: string, exec: Executor) => Promise<Executor>;
   /** The deploy's `prepare` (marks, sampler, budget), once every lock is held. */
   prepare?: (host: string) => Promise<void>;
+  /** The maintenance response's listener (config `maintenance`, with --allow-downtime). */
+  maintenance?: Maintenance;
 }): Promise<EngineRun> {
   const parsed = validateConfig(opts.config ?? baseConfig());
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
@@ -99,6 +102,7 @@ export async function runEngine(opts: {
     local: new RecordingExecutor('local', log, (cmd) => opts.respond?.('local', cmd)),
     localDir: '/work/app',
     ...(opts.lb ? { lb: opts.lb } : {}),
+    ...(opts.maintenance ? { maintenance: opts.maintenance } : {}),
   });
   return { run, log, events, clock, plan };
 }

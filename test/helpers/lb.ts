@@ -1,5 +1,5 @@
 // A load balancer for engine tests, and what a host answers a port swap's preflight.
-import type { LoadBalancerPort } from '../../src/ports.ts';
+import type { ListenerPort, ListenerRule, LoadBalancerPort } from '../../src/ports.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
 
 /** A target group (of instances, checked on the traffic port) where every target is healthy, except while deregistered. */
@@ -36,3 +36,38 @@ export function healthyLb(
 /** A host whose app serves on the live port 8080 with its pair 8081 free (what a swap checks). */
 export const swapHost = (_host: string, cmd: Cmd) =>
   cmd.kind === 'port.listeners' ? { stdout: '8080 4242\n' } : undefined;
+
+/**
+ * A listener whose rules live in memory, every call logged in `calls` ('CreateRule 1', 'DeleteRule
+ * arn'); `failCreate: 'after'` creates the rule and loses the answer, `failDelete` refuses deletes.
+ */
+export function memoryListener(
+  opts: { calls?: string[]; failCreate?: 'after'; failDelete?: boolean; rules?: ListenerRule[] } = {},
+): ListenerPort & { rules: (arn: string) => Promise<ListenerRule[]>; now: () => ListenerRule[] } {
+  let rules: ListenerRule[] = [...(opts.rules ?? [])];
+  let n = 0;
+  return {
+    async createFixedResponseRule(_listener, priority, fixed) {
+      opts.calls?.push(`CreateRule ${priority}`);
+      if (rules.some((r) => r.priority === priority)) throw new Error('PriorityInUse');
+      const arn = `arn:rule/${++n}`;
+      rules.push({ arn, priority, fixed });
+      if (opts.failCreate === 'after') throw new Error('socket hang up');
+      return arn;
+    },
+    async deleteRule(arn) {
+      opts.calls?.push(`DeleteRule ${arn}`);
+      if (opts.failDelete) throw new Error('DeleteRule: ServiceUnavailable');
+      rules = rules.filter((r) => r.arn !== arn);
+    },
+    rules: async () => [...rules],
+    listenerLoadBalancer: async () => 'arn:lb/app/demo',
+    now: () => [...rules],
+  };
+}
+
+/** A target group whose only target is `id` (healthy, whatever is asked of it), calls logged. */
+export function aloneLb(calls: string[], id = 'i-0a'): LoadBalancerPort {
+  const lb = healthyLb({ calls });
+  return { ...lb, targetHealth: async () => [{ id, state: 'healthy' }] };
+}

@@ -10,6 +10,7 @@ import type { FixedResponse } from '../../scripts/sandbox/elbv2/rules.ts';
 import { respond } from '../../scripts/sandbox/elbv2/server.ts';
 import { Elbv2LoadBalancer } from '../../src/aws/elbv2.ts';
 import { Elbv2Listener } from '../../src/aws/listener.ts';
+import { checkMaintenance, maintenanceOf } from '../../src/engine/maintenance.ts';
 import { emulatorOptions, SANDBOX_TG_ARN } from './_elbv2-sdk.ts';
 
 const H1 = 'i-0a0000000000000001';
@@ -60,11 +61,11 @@ describe('Elbv2Listener against the emulator over HTTP', () => {
     const arn = listenerArn(opts.targetGroup);
     const rule = await listener.createFixedResponseRule(arn, 1, MAINTENANCE);
     expect(applied.at(-1)).toEqual(MAINTENANCE);
-    expect(await listener.fixedResponseRules(arn)).toEqual([{ arn: rule, priority: 1, fixed: MAINTENANCE }]);
+    expect(await listener.rules(arn)).toEqual([{ arn: rule, priority: 1, fixed: MAINTENANCE }]);
     await listener.deleteRule(rule);
     expect(applied.at(-1)).toBeUndefined();
     await listener.deleteRule(rule);
-    expect(await listener.fixedResponseRules(arn)).toEqual([]);
+    expect(await listener.rules(arn)).toEqual([]);
   });
 
   it('a taken priority is an error that names the API call', async () => {
@@ -82,5 +83,44 @@ describe('Elbv2Listener against the emulator over HTTP', () => {
       SANDBOX_TG_ARN,
     );
     expect(tg).toMatchObject({ targetType: 'instance', healthCheckPort: 'traffic-port' });
+  });
+
+  it("the checks before a deploy: the listener is the target group's load balancer's, the priority free, the listener there", async () => {
+    const listener = new Elbv2Listener({ region: 'us-east-1', endpoint });
+    const arn = listenerArn(opts.targetGroup);
+    const tg = await new Elbv2LoadBalancer({ region: 'us-east-1', endpoint }).describeTargetGroup(
+      SANDBOX_TG_ARN,
+    );
+    expect(tg.loadBalancerArns).toEqual([await listener.listenerLoadBalancer(arn)]);
+    const m = maintenanceOf(
+      { listenerArn: arn, priority: 3, contentType: 'text/html', body: '<h1>x</h1>' },
+      listener,
+    );
+    await expect(checkMaintenance(m, tg)).resolves.toBeUndefined();
+    await expect(
+      checkMaintenance(m, {
+        ...tg,
+        loadBalancerArns: ['arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/other/1'],
+      }),
+    ).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/does not route to target group/),
+    });
+    const theirs = await listener.createFixedResponseRule(arn, 3, {
+      statusCode: '503',
+      contentType: 'text/plain',
+      body: 'theirs',
+    });
+    await expect(checkMaintenance(m, tg)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/maintenance.priority: 3 is taken/),
+    });
+    await listener.deleteRule(theirs);
+    await expect(checkMaintenance({ ...m, listenerArn: arn.replace(/a1$/, 'b2') }, tg)).rejects.toMatchObject(
+      {
+        exitCode: 2,
+        message: expect.stringMatching(/listener not found.*maintenance.listenerArn/),
+      },
+    );
   });
 });

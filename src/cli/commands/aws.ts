@@ -3,6 +3,7 @@
 import type { AwsClientOptions, Elbv2LoadBalancer } from '../../aws/elbv2.ts';
 import type { DeployConfig } from '../../config/schema.ts';
 import type { GatherOptions } from '../../core/facts.ts';
+import { checkMaintenance, type Maintenance, maintenanceOf } from '../../engine/maintenance.ts';
 import type { LoadBalancerPort, ReleaseStore, TargetGroupInfo } from '../../ports.ts';
 import type { Io } from '../io.ts';
 
@@ -106,4 +107,29 @@ export async function releaseStoreFor(config: DeployConfig): Promise<ReleaseStor
     ...(region ? { region } : {}),
     ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
   });
+}
+
+/** The maintenance listener (config `maintenance`), or undefined when none is configured. */
+export async function maintenanceListener(config: DeployConfig): Promise<Maintenance | undefined> {
+  if (!config.maintenance) return undefined;
+  const { Elbv2Listener } = await import('../../aws/listener.ts');
+  const { region, endpoint } = config.loadBalancer;
+  // No abort signal: after SIGINT the rule's removal must still be sent.
+  const port = new Elbv2Listener({ ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) });
+  return maintenanceOf(config.maintenance, port);
+}
+
+/**
+ * For `deploy run --allow-downtime`, before any host is touched: the listener is the target
+ * group's load balancer's and the rule's priority is free (else exit 2).
+ */
+export async function maintenanceFor(
+  config: DeployConfig,
+  lb: { port: LoadBalancerPort; arn: string },
+): Promise<Maintenance | undefined> {
+  const m = await maintenanceListener(config);
+  if (!m) return undefined;
+  const tg = readGroups.get(config.loadBalancer) ?? (await lb.port.describeTargetGroup(lb.arn));
+  await checkMaintenance(m, tg);
+  return m;
 }

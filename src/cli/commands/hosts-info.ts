@@ -1,6 +1,8 @@
 // `deploy status`, `deploy history` and `deploy unlock`: read (or clear the lock) on each host.
 
 import { loadConfig } from '../../config/load.ts';
+import type { DeployConfig } from '../../config/schema.ts';
+import { leftoverRules } from '../../engine/maintenance.ts';
 import type { ReleaseCommit } from '../../engine/source.ts';
 import { EXIT } from '../../errors.ts';
 import * as c from '../../remote/commands.ts';
@@ -9,6 +11,7 @@ import { parseLockRead, readLock, removeLock } from '../../remote/lock.ts';
 import type { Cmd } from '../../remote/shell.ts';
 import { parseLivePort, readLivePort } from '../../remote/swap.ts';
 import type { Io } from '../io.ts';
+import { maintenanceListener } from './aws.ts';
 import { configuredHosts, connectHost } from './connect.ts';
 
 type Values = Record<string, unknown>;
@@ -58,16 +61,45 @@ export async function statusCommand(values: Values, io: Io): Promise<number> {
       livePort: livePort ? parseLivePort(livePort, 0) || null : null,
     };
   });
+  const rules = await leftoverMaintenance(config, io);
   if (values.json) {
     const hosts = out.map((o) => ({ name: o.host, ...o.value }));
-    const doc = { version: 1, app: config.app.name, ...(environment ? { environment } : {}), hosts };
+    const doc = {
+      version: 1,
+      app: config.app.name,
+      ...(environment ? { environment } : {}),
+      hosts,
+      ...(rules ? { maintenanceRules: rules } : {}),
+    };
     io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return EXIT.deployed;
   }
   // The environment applied (--env) heads the list: staging and production often share an app name.
   if (environment) io.stdout.write(`${config.app.name} · environment ${environment}\n`);
   for (const { host, value: v } of out) io.stdout.write(`${host}: ${statusLine(v)}\n`);
+  for (const r of rules ?? [])
+    io.stdout.write(
+      `maintenance rule ${r.arn} (priority ${r.priority}) is still on the listener: every request gets its 503; \`deploy unlock\` removes it\n`,
+    );
   return EXIT.deployed;
+}
+
+/**
+ * The maintenance rules a killed deploy left on the listener (config `maintenance`), or undefined
+ * when none is configured or the listener cannot be read (a warning: status still shows the hosts).
+ */
+async function leftoverMaintenance(
+  config: DeployConfig,
+  io: Io,
+): Promise<{ arn: string; priority: number }[] | undefined> {
+  const m = await maintenanceListener(config);
+  if (!m) return undefined;
+  try {
+    return (await leftoverRules(m)).map(({ arn, priority }) => ({ arn, priority }));
+  } catch (error) {
+    io.stderr.write(`warning: the maintenance listener could not be read: ${(error as Error).message}\n`);
+    return undefined;
+  }
 }
 
 type HostStatus = {
@@ -147,7 +179,7 @@ export function formatHistory(host: string, entries: HistoryEntry[]): string {
 }
 
 export async function unlockCommand(values: Values, io: Io): Promise<number> {
-  const { out } = await eachHost(values, io, async (l, run) => {
+  const { config, out } = await eachHost(values, io, async (l, run) => {
     const { locked, owner } = parseLockRead(await run(readLock(l)));
     if (!locked) return 'not locked';
     await run(removeLock(l));
@@ -155,6 +187,12 @@ export async function unlockCommand(values: Values, io: Io): Promise<number> {
     return `removed the lock of ${owner.owner} (pid ${owner.pid}) taken ${owner.startedAt}${owner.runUrl ? ` by ${owner.runUrl}` : ''}`;
   });
   for (const { host, value } of out) io.stdout.write(`${host}: ${value}\n`);
+  // A maintenance rule a killed deploy left answers 503 to everyone: it goes with the lock.
+  const m = await maintenanceListener(config);
+  for (const r of m ? await leftoverRules(m) : []) {
+    await m?.port.deleteRule(r.arn);
+    io.stdout.write(`removed the maintenance rule ${r.arn} (priority ${r.priority}) from the listener\n`);
+  }
   return EXIT.deployed;
 }
 

@@ -2,16 +2,20 @@
 // a recording executor and virtual time (no side effects). Writes the report beside the events.
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { DeployConfig } from '../../config/schema.ts';
 import { configRedactor } from '../../core/redact.ts';
 import { realClock, VirtualClock } from '../../engine/clock.ts';
 import { deploy } from '../../engine/deploy.ts';
 import { currentUser, lockOwner } from '../../engine/locks.ts';
+import { type Maintenance, maintenanceOf } from '../../engine/maintenance.ts';
 import { buildLocally, describeSource, releaseId, uploaderFor, withCommitFile } from '../../engine/source.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
 import { limitTo, type Recorded, RecordingExecutor } from '../../executors/recording.ts';
 import { offlineTargetGroup, RecordingLoadBalancer } from '../../executors/recording-lb.ts';
+import { RecordingListener } from '../../executors/recording-listener.ts';
 import type { SamplerRun } from '../../memory/collect.ts';
+import type { LoadBalancerPort } from '../../ports.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
 import { renderRecorded } from '../../render/recorded.ts';
 import { appendStepSummary } from '../../report/github-summary.ts';
@@ -22,7 +26,7 @@ import { transportFor } from '../../transports/registry.ts';
 import { confirmOrCancel, runQuestion } from '../confirm.ts';
 import type { Io } from '../io.ts';
 import { interruptOnSignals } from '../signals.ts';
-import { loadBalancerFor, releaseStoreFor } from './aws.ts';
+import { loadBalancerFor, maintenanceFor, releaseStoreFor } from './aws.ts';
 import { connectHost } from './connect.ts';
 import { sourceCommit } from './git-info.ts';
 import { makePlan } from './plan.ts';
@@ -86,6 +90,9 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
     live && dryRun
       ? { ...live, port: new RecordingLoadBalancer(live.port, recorded, hostOfTarget(hosts)) }
       : live;
+  const maintenance = values['allow-downtime']
+    ? await maintenanceForRun(config, live, { dryRun, offline: Boolean(offline), recorded })
+    : undefined;
   const samplers: SamplerRun[] = [];
   const budgets: BudgetRecord[] = [];
   const startEpochMs = clock.now();
@@ -124,6 +131,7 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
       allowDowntime: Boolean(values['allow-downtime']),
       ...(commit ? { commit } : {}),
       ...(lb ? { lb } : {}),
+      ...(maintenance ? { maintenance } : {}),
       owner: lockOwner({
         token: randomUUID(),
         user: currentUser(),
@@ -222,6 +230,18 @@ export async function runCommand(values: Record<string, unknown>, io: Io): Promi
   } finally {
     interrupt.dispose();
   }
+}
+
+/** The maintenance rule's listener: checked live (exit 2), its writes recorded in a dry run, unread offline. */
+async function maintenanceForRun(
+  config: DeployConfig,
+  lb: { port: LoadBalancerPort; arn: string } | undefined,
+  o: { dryRun: boolean; offline: boolean; recorded: Recorded[] },
+): Promise<Maintenance | undefined> {
+  if (!config.maintenance || !lb) return undefined;
+  if (o.offline) return maintenanceOf(config.maintenance, new RecordingListener(undefined, o.recorded));
+  const m = await maintenanceFor(config, lb);
+  return m && o.dryRun ? { ...m, port: new RecordingListener(m.port, o.recorded) } : m;
 }
 
 function hostOfTarget(hosts: { name: string; instanceId?: string }[]): (id: string) => string {

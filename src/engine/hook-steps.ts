@@ -9,6 +9,7 @@ import type { HookContext } from '../hooks/env.ts';
 import { type HookDeps, type HookRun, runFailureHooks, runHooks } from '../hooks/run.ts';
 import { HOOK_POINTS, type HookName, type StepHook } from '../hooks/schema.ts';
 import type { HostCtx, Step } from './context.ts';
+import { reopenMaintenance } from './maintenance.ts';
 import { waitUntilDrained } from './waits.ts';
 
 /** The step a hook runs next to, in this host's own order (a swap's beforeDrain is before start). */
@@ -72,9 +73,15 @@ export function hookStep(name: StepHook, withdraw: boolean): Step {
   };
 }
 
-/** The new JVM out of service and drained before start's undo stops it (a failed after-hook). */
+/**
+ * The new JVM out of service and drained before start's undo stops it (a failed after-hook); the
+ * only target behind the maintenance rule is withdrawn by putting the rule up again.
+ */
 async function withdrawNew(ctx: HostCtx): Promise<void> {
-  if (await drainMode(ctx.config.drain).withdraw(ctx)) await waitUntilDrained(ctx);
+  const out = ctx.state.maintenance
+    ? await reopenMaintenance(ctx)
+    : await drainMode(ctx.config.drain).withdraw(ctx);
+  if (out) await waitUntilDrained(ctx);
 }
 
 /**

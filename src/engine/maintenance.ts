@@ -78,3 +78,15 @@ export async function closeMaintenance(ctx: HostCtx): Promise<string | undefined
   st.removed = true;
   return `DeleteRule ${arns.join(', ') || '(CreateRule had not created one)'}`;
 }
+
+/**
+ * A failed after-hook once admit removed the rule (the new JVM serves): the rule goes up again, so
+ * the new JVM is taken away and the previous release restored behind it; the drain's undo removes
+ * it. False when the rule is still up (nothing routes to the new JVM) or was never used.
+ */
+export async function reopenMaintenance(ctx: HostCtx): Promise<boolean> {
+  if (!ctx.state.maintenance?.removed) return false;
+  ctx.state.maintenance = { sent: false };
+  await openMaintenance(ctx);
+  return true;
+}

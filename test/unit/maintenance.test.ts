@@ -152,6 +152,28 @@ describe('maintenance response in the engine', () => {
     expect(run.error).toMatch(/DeleteRule: ServiceUnavailable/);
   });
 
+  it('a failing afterDeploy hook once the rule is gone: the rule goes up again before the new JVM is taken away, and down after the restore', async () => {
+    const calls: string[] = [];
+    const listener = memoryListener({ calls });
+    const fail = (cmd: Cmd) => (cmd.kind === 'hook' ? { code: 1 } : undefined);
+    const { run } = await alone(calls, listener, {
+      config: edit(config('termination'), 'hooks', { afterDeploy: { run: 'smoke-test' } }),
+      respond: host(calls, fail),
+    });
+    expect(run.exitCode).toBe(1);
+    expect(calls.filter((c) => /Rule/.test(c))).toEqual([
+      'CreateRule 1',
+      'DeleteRule arn:rule/1',
+      'CreateRule 1',
+      'DeleteRule arn:rule/2',
+    ]);
+    // Behind the rule again before the new JVM (4343) stops, and no flip of the only target.
+    const again = calls.lastIndexOf('CreateRule 1');
+    expect(again).toBeLessThan(calls.lastIndexOf('jvm.stop'));
+    expect(calls).not.toContain('drain.post');
+    expect(listener.now()).toEqual([]);
+  });
+
   it('another healthy target: no rule, the usual drain', async () => {
     const calls: string[] = [];
     const listener = memoryListener({ calls });

@@ -85,12 +85,29 @@ export const COMMANDS = {
     },
   },
   rollback: {
-    summary: 'back to the previous release',
+    summary: 'back to the previous release, or to any release on the hosts (--to)',
     options: {
       config,
       env,
       hosts,
       json,
+      to: {
+        type: 'string',
+        describe: 'this release instead of the previous one (`deploy history` lists them)',
+        value: 'text',
+      },
+      'dry-run': { type: 'boolean', describe: 'print the plan and the commands; change nothing' },
+      verbose: {
+        type: 'boolean',
+        short: 'v',
+        describe: 'with --dry-run: the exact shell text of each command (secrets masked)',
+      },
+      'allow-downtime': { type: 'boolean', describe: 'allow draining the last healthy target' },
+      'report-dir': {
+        type: 'string',
+        describe: 'where report.json, report.html, memory.csv/svg and summary.md go',
+        value: 'dir',
+      },
       yes: { type: 'boolean', short: 'y', describe: 'do not ask' },
       'wait-lock': waitLock,
     },

@@ -105,16 +105,8 @@ export async function deploy(given: DeployDeps): Promise<DeployRun> {
         valuesOrThrow(await eachHost(deps.hosts, (h) => prepare(h, execs.get(h.name)!), OPEN_AT_ONCE));
       await connectPeers(deps, execs, peerExecs);
       const all = new Map([...execs, ...peerExecs]);
-      // The plan's own list: plan, dry run and run execute the same steps, every host of a batch too.
-      const book = planned(deps.plan, deps.rollback ? 'rollback' : 'deploy');
-      const { batchSize, gate } = fleetFor(deps, all);
-      const d = gate ? { ...deps, emit: gate.watch(emit) } : deps;
-      reports.push(
-        ...(await runBatches(deps.hosts, batchSize, deps.signal, gate, (host, index) =>
-          deployHost(d, host, index, all, gate ? { ...book, steps: gated(book.steps, gate) } : book),
-        )),
-      );
-      rolledBackToo = await rollBackIfAsked(deps, reports, all, batchSize);
+      reports.push(...(await rollOut(deps, all)));
+      rolledBackToo = await rollBackIfAsked(deps, reports, all);
     } finally {
       await bestEffort(emit, undefined, () => releaseLocks(execs, l, deps.owner.token));
     }
@@ -122,27 +114,54 @@ export async function deploy(given: DeployDeps): Promise<DeployRun> {
     const all = [...execs.values(), ...peerExecs.values()];
     await Promise.all(all.map((e) => e.close().catch(() => undefined)));
   }
+  return outcomeOf(deps, withSkipped(deps, reports), startedAt, rolledBackToo);
+}
+
+/** Every host has a report: one the rollout never reached is skipped (nothing changed on it). */
+function withSkipped(deps: DeployDeps, reports: HostReport[]): HostReport[] {
   const reported = new Set(reports.map((r) => r.name));
-  for (const host of deps.hosts.filter((h) => !reported.has(h.name)))
-    reports.push({
+  const skipped = deps.hosts
+    .filter((h) => !reported.has(h.name))
+    .map((host) => ({
       name: host.name,
       release: { from: null, to: deps.releaseId },
       result: 'skipped',
-      outcome: { result: 'skipped', steps: [] },
-    });
-  const summarized = summarize(reports, startedAt, new Date(clock.now()).toISOString());
+      outcome: { result: 'skipped' as const, steps: [] },
+    }));
+  return [...reports, ...skipped];
+}
+
+/** The deploy's result; an interrupt that left hosts undeployed is not a success (exit 1). */
+function outcomeOf(
+  deps: DeployDeps,
+  reports: HostReport[],
+  startedAt: string,
+  rolledBackToo: string,
+): DeployRun {
+  const summarized = summarize(reports, startedAt, new Date(deps.clock.now()).toISOString());
   const run = rolledBackToo ? { ...summarized, error: `${summarized.error}${rolledBackToo}` } : summarized;
-  if (deps.signal.aborted && run.result === 'deployed' && reports.some((r) => r.result === 'skipped'))
-    return {
-      ...run,
-      result: 'rolled-back',
-      exitCode: EXIT.failed,
-      error: `interrupted: ${reports
-        .filter((r) => r.result === 'skipped')
-        .map((r) => r.name)
-        .join(', ')} not deployed; the others run the new release`,
-    };
-  return run;
+  const skipped = reports.filter((r) => r.result === 'skipped').map((r) => r.name);
+  if (!deps.signal.aborted || run.result !== 'deployed' || skipped.length === 0) return run;
+  return {
+    ...run,
+    result: 'rolled-back',
+    exitCode: EXIT.failed,
+    error: `interrupted: ${skipped.join(', ')} not deployed; the others run the new release`,
+  };
+}
+
+/**
+ * The plan's own list, host by host or in batches: plan, dry run and run execute the same steps,
+ * every host of a batch too (the floor gate in front of its drain).
+ */
+function rollOut(deps: DeployDeps, all: Map<string, Executor>): Promise<HostReport[]> {
+  const book = planned(deps.plan, deps.rollback ? 'rollback' : 'deploy');
+  const { batchSize, gate } = fleetFor(deps, all);
+  const d = gate ? { ...deps, emit: gate.watch(deps.emit) } : deps;
+  const steps = gate ? { ...book, steps: gated(book.steps, gate) } : book;
+  return runBatches(deps.hosts, batchSize, deps.signal, gate, (host, index) =>
+    deployHost(d, host, index, all, steps),
+  );
 }
 
 /** rollout.onFailure 'rollback-all': the hosts deployed go back, behind a gate of their own. */
@@ -150,10 +169,9 @@ async function rollBackIfAsked(
   deps: DeployDeps,
   reports: HostReport[],
   all: Map<string, Executor>,
-  batchSize: number,
 ): Promise<string> {
   if (deps.config.rollout.onFailure !== 'rollback-all') return '';
-  const gate = fleetFor(deps, all).gate;
+  const { batchSize, gate } = fleetFor(deps, all);
   return rollBackDeployed(reports, {
     plan: deps.plan,
     hosts: deps.hosts,

@@ -2,6 +2,7 @@
 // Facts are gathered elsewhere (config, or AWS); this file never does I/O.
 import type { DeployConfig } from '../config/schema.ts';
 import { type DrainModeName, drainMode } from '../drain/registry.ts';
+import type { ModeWindow } from '../drain/types.ts';
 import { HOOK_NAMES, type Hook, type HookName, type Hooks } from '../hooks/schema.ts';
 import { type SequenceInput, type StepName, sequence } from '../runbook/sequence.ts';
 import { type AutoDecision, concrete } from '../strategy/auto.ts';
@@ -91,11 +92,9 @@ export function buildPlan(
   facts: Facts,
   opts: { kind?: SequenceInput['kind'] } = {},
 ): Plan {
-  const hc = facts.healthCheck;
   const drain = config.drain;
   const mode = drainMode(drain);
-  const D = facts.deregistrationDelay.seconds;
-  const w = mode.window(drain, { hc, deregistrationDelay: facts.deregistrationDelay });
+  const w = mode.window(drain, { hc: facts.healthCheck, deregistrationDelay: facts.deregistrationDelay });
   const waitSeconds = recommendedWait(w.unhealthy, drain.marginSeconds);
   const steps = sequence({
     strategy: concrete(config.strategy),
@@ -121,34 +120,9 @@ export function buildPlan(
     app: config.app.name,
     strategy: config.strategy,
     hosts: facts.hosts,
-    healthCheck: hc,
+    healthCheck: facts.healthCheck,
     ...(facts.targetGroup ? { targetGroup: facts.targetGroup } : {}),
-    drain: {
-      mode: drain.mode,
-      model: w.model,
-      unhealthyAfterSeconds: w.unhealthy,
-      waitSeconds,
-      marginSeconds: drain.marginSeconds,
-      quietSeconds: drain.quietSeconds,
-      capSeconds: w.capSeconds(waitSeconds),
-      readmitAfterSeconds: w.readmit.latest,
-      readmitWindowSeconds: { earliest: w.readmit.earliest, latest: w.readmit.latest },
-      deregistrationDelaySeconds: { value: D, source: facts.deregistrationDelay.source },
-      terms: {
-        I: hc.intervalSeconds,
-        T: hc.timeoutSeconds,
-        N: hc.unhealthyThreshold,
-        H: hc.healthyThreshold,
-        ...w.terms,
-        dOk: w.readmit.dOk,
-        Q: drain.quietSeconds,
-      },
-      formula: {
-        ...w.formula,
-        readmitEarliest: w.readmit.formula.earliest,
-        readmitLatest: w.readmit.formula.latest,
-      },
-    },
+    drain: drainSection(drain, facts, w, waitSeconds),
     steps,
     ...(opts.kind !== 'rollback' && hookNames(config.hooks).length > 0
       ? { hooks: planHooks(config.hooks) }
@@ -169,16 +143,6 @@ export function buildPlan(
       : {}),
     warnings: [],
   };
-  const sleep = 'compareWithSleepSeconds' in drain ? drain.compareWithSleepSeconds : undefined;
-  if (sleep !== undefined) {
-    const saved = sleep - waitSeconds;
-    plan.drain.comparison = {
-      sleepSeconds: sleep,
-      savedPerHostSeconds: round(saved),
-      savedTotalSeconds: round(saved * facts.hosts.length),
-      safe: sleep >= w.unhealthy.latest,
-    };
-  }
   plan.warnings = planWarnings(config, plan);
   return plan;
 }
@@ -188,6 +152,54 @@ export type PlanHook = { hook: HookName } & Hook;
 const hookNames = (hooks: Hooks): HookName[] => HOOK_NAMES.filter((h) => (hooks[h]?.length ?? 0) > 0);
 const planHooks = (hooks: Hooks): PlanHook[] =>
   hookNames(hooks).flatMap((hook) => (hooks[hook] ?? []).map((h) => ({ hook, ...h })));
+/** The plan's drain math: the mode's window with its terms and formula, and the fixed-sleep comparison. */
+function drainSection(
+  drain: DeployConfig['drain'],
+  facts: Facts,
+  w: ModeWindow,
+  waitSeconds: number,
+): Plan['drain'] {
+  const hc = facts.healthCheck;
+  const section: Plan['drain'] = {
+    mode: drain.mode,
+    model: w.model,
+    unhealthyAfterSeconds: w.unhealthy,
+    waitSeconds,
+    marginSeconds: drain.marginSeconds,
+    quietSeconds: drain.quietSeconds,
+    capSeconds: w.capSeconds(waitSeconds),
+    readmitAfterSeconds: w.readmit.latest,
+    readmitWindowSeconds: { earliest: w.readmit.earliest, latest: w.readmit.latest },
+    deregistrationDelaySeconds: {
+      value: facts.deregistrationDelay.seconds,
+      source: facts.deregistrationDelay.source,
+    },
+    terms: {
+      I: hc.intervalSeconds,
+      T: hc.timeoutSeconds,
+      N: hc.unhealthyThreshold,
+      H: hc.healthyThreshold,
+      ...w.terms,
+      dOk: w.readmit.dOk,
+      Q: drain.quietSeconds,
+    },
+    formula: {
+      ...w.formula,
+      readmitEarliest: w.readmit.formula.earliest,
+      readmitLatest: w.readmit.formula.latest,
+    },
+  };
+  const sleep = 'compareWithSleepSeconds' in drain ? drain.compareWithSleepSeconds : undefined;
+  if (sleep === undefined) return section;
+  const saved = sleep - waitSeconds;
+  section.comparison = {
+    sleepSeconds: sleep,
+    savedPerHostSeconds: round(saved),
+    savedTotalSeconds: round(saved * facts.hosts.length),
+    safe: sleep >= w.unhealthy.latest,
+  };
+  return section;
+}
 
 export function planWarnings(config: DeployConfig, plan: Plan): string[] {
   const { drain } = plan;

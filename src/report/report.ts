@@ -4,6 +4,7 @@ import type { DeployRun } from '../engine/deploy.ts';
 import type { StepRecord } from '../engine/host.ts';
 import type { ReleaseCommit } from '../engine/source.ts';
 import type { HookRun } from '../hooks/run.ts';
+import type { Kind } from '../runbook/sequence.ts';
 import type { AutoDecision } from '../strategy/auto.ts';
 
 export const REPORT_VERSION = 1;
@@ -20,6 +21,8 @@ export type MemorySection = {
 
 export type Report = {
   version: typeof REPORT_VERSION;
+  /** `deploy run` or `deploy rollback`. */
+  kind: Kind;
   result: DeployRun['result'];
   exitCode: number;
   app: string;
@@ -53,6 +56,7 @@ export type Report = {
 export function buildReport(
   run: DeployRun,
   meta: {
+    kind?: Kind;
     app: string;
     releaseId: string;
     strategy: string;
@@ -69,6 +73,7 @@ export function buildReport(
     result: run.result,
     exitCode: run.exitCode,
     ...meta,
+    kind: meta.kind ?? 'deploy',
     commit: meta.commit ?? null,
     environment: meta.environment ?? null,
     startedAt: run.startedAt,

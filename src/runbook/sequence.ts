@@ -25,11 +25,13 @@ export type Strategy = (typeof STRATEGIES)[number];
 /** The table of runs and undos a host executes: the rolling one, or the port swap's. */
 export type Runbook = 'rolling' | 'swap';
 
+/** rollback: the release is on the host already, so nothing is uploaded or built. */
+export type Kind = 'deploy' | 'rollback';
+
 export type SequenceInput = {
   strategy: Strategy;
   buildWhere: 'host' | 'local';
-  /** rollback: the previous release is on the host already, so nothing is uploaded or built. */
-  kind: 'deploy' | 'rollback';
+  kind: Kind;
   /** The hook points the config fills (a deploy runs them; a rollback runs none). */
   hooks?: readonly HookName[];
 };

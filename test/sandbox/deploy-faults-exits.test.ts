@@ -1,7 +1,7 @@
 // Exit paths against real hosts (issue 12): every refusal ends the process within seconds (it
 // closes what it opened), a lock without an owner can be cleared, and `rollback` survives a second
 // Ctrl-C and a user without a passwd entry.
-import { chmodSync, chownSync, copyFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { SSH_KEY } from '../../scripts/sandbox/contract.ts';
@@ -123,6 +123,9 @@ sandboxDescribe('deploy exit paths in the sandbox', () => {
     for (const p of [mine, dirname(mine)]) chmodSync(p, 0o755);
     chownSync(key, 54321, 54321);
     chmodSync(key, 0o600);
+    // rollback writes its report as run does: into a directory that user may write.
+    mkdirSync(join(mine, 'report'), { recursive: true });
+    chownSync(join(mine, 'report'), 54321, 54321);
 
     const { value: rolled, failed } = await underLoad(async () => {
       const cli = startCli(

@@ -100,6 +100,7 @@ function fixture() {
   const memory = analyzeMemory(samples, { intervalSeconds: 1 });
   const report: Report = {
     version: 1,
+    kind: 'deploy',
     result: 'rolled-back',
     exitCode: 1,
     app: 'shop',

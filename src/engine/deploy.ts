@@ -2,26 +2,25 @@
 // our lock), then host by host or in batches (fleet.ts); stop at the first host that does not
 // deploy (it has been restored), release the locks, close every connection, and report.
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
-import { EXIT } from '../errors.ts';
 import type { Executor } from '../executors/types.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { LoadBalancerPort } from '../ports.ts';
-import * as c from '../remote/commands.ts';
 import { layout } from '../remote/layout.ts';
 import type { LockOwner } from '../remote/lock.ts';
 import { withSharedHealth } from '../rollout/shared-health.ts';
 import type { Clock } from './clock.ts';
 import type { HostCtx, Uploader } from './context.ts';
 import { eachHost, OPEN_AT_ONCE, valuesOrThrow } from './each-host.ts';
-import type { DeployResult, EmitFn } from './events.ts';
+import type { EmitFn } from './events.ts';
 import { fleetFor, gated, heldBack, refuseImpossibleFloor, runBatches } from './fleet.ts';
 import { type HostOutcome, runHost } from './host.ts';
 import { acquireLocks, releaseLocks } from './locks.ts';
 import type { Maintenance } from './maintenance.ts';
+import { type DeployRun, type HostReport, outcomeOf, withSkipped } from './outcome.ts';
+import { bestEffort, recordHost } from './record.ts';
 import { rollBackDeployed } from './rollback-all.ts';
 import { type HostRunbook, planned } from './runbooks.ts';
 import type { ReleaseCommit } from './source.ts';
-import { PreflightError } from './steps.ts';
 
 export type DeployDeps = {
   config: DeployConfig;
@@ -52,24 +51,11 @@ export type DeployDeps = {
   /** Runs `where: 'local'` hooks in `localDir` (the config's directory; docs/hooks.md). */
   local?: Executor;
   localDir?: string;
-  /** Called around each host (the memory sampler hooks in here). */
+  /** Called around each host's steps (run records the build's and new JVM's peaks on the host after it). */
   around?: (host: StaticHost, exec: Executor, body: () => Promise<HostOutcome>) => Promise<HostOutcome>;
 };
 
-export type HostReport = {
-  name: string;
-  release: { from: string | null; to: string };
-  result: string;
-  outcome: HostOutcome;
-};
-export type DeployRun = {
-  result: DeployResult;
-  exitCode: number;
-  startedAt: string;
-  endedAt: string;
-  hosts: HostReport[];
-  error?: string;
-};
+export type { DeployRun, HostReport };
 
 export async function deploy(given: DeployDeps): Promise<DeployRun> {
   refuseImpossibleFloor(given);
@@ -114,40 +100,12 @@ export async function deploy(given: DeployDeps): Promise<DeployRun> {
     const all = [...execs.values(), ...peerExecs.values()];
     await Promise.all(all.map((e) => e.close().catch(() => undefined)));
   }
-  return outcomeOf(deps, withSkipped(deps, reports), startedAt, rolledBackToo);
-}
-
-/** Every host has a report: one the rollout never reached is skipped (nothing changed on it). */
-function withSkipped(deps: DeployDeps, reports: HostReport[]): HostReport[] {
-  const reported = new Set(reports.map((r) => r.name));
-  const skipped = deps.hosts
-    .filter((h) => !reported.has(h.name))
-    .map((host) => ({
-      name: host.name,
-      release: { from: null, to: deps.releaseId },
-      result: 'skipped',
-      outcome: { result: 'skipped' as const, steps: [] },
-    }));
-  return [...reports, ...skipped];
-}
-
-/** The deploy's result; an interrupt that left hosts undeployed is not a success (exit 1). */
-function outcomeOf(
-  deps: DeployDeps,
-  reports: HostReport[],
-  startedAt: string,
-  rolledBackToo: string,
-): DeployRun {
-  const summarized = summarize(reports, startedAt, new Date(deps.clock.now()).toISOString());
-  const run = rolledBackToo ? { ...summarized, error: `${summarized.error}${rolledBackToo}` } : summarized;
-  const skipped = reports.filter((r) => r.result === 'skipped').map((r) => r.name);
-  if (!deps.signal.aborted || run.result !== 'deployed' || skipped.length === 0) return run;
-  return {
-    ...run,
-    result: 'rolled-back',
-    exitCode: EXIT.failed,
-    error: `interrupted: ${skipped.join(', ')} not deployed; the others run the new release`,
-  };
+  return outcomeOf(withSkipped(deps.hosts, deps.releaseId, reports), {
+    startedAt,
+    endedAt: new Date(clock.now()).toISOString(),
+    aborted: deps.signal.aborted,
+    rolledBackToo,
+  });
 }
 
 /**
@@ -276,72 +234,4 @@ function hostContext(
     ...(deps.rollback ? { rollback: true } : {}),
     hooksAt: { local: deps.local, localDir: deps.localDir ?? '.', commit: deps.commit, dryRun: deps.dryRun },
   };
-}
-
-function summarize(hosts: HostReport[], startedAt: string, endedAt: string): DeployRun {
-  const failed = hosts.find((h) => h.result === 'failed');
-  // The host that failed, not one rollout.onFailure 'rollback-all' took back after it.
-  const rolledBack =
-    hosts.find((h) => h.result === 'rolled-back' && h.outcome.error) ??
-    hosts.find((h) => h.result === 'rolled-back');
-  if (failed) {
-    const error = `${failed.name}: ${failed.outcome.error?.message}; rollback failed: ${failed.outcome.rollbackError?.message}${undoNote(failed.outcome, failed.outcome.rollbackError)}`;
-    return { result: 'failed', exitCode: EXIT.rollbackFailed, startedAt, endedAt, hosts, error };
-  }
-  if (rolledBack) {
-    const err = rolledBack.outcome.error;
-    // A preflight refusal changed nothing: that is a usage error, not a failed deploy.
-    const exitCode = err instanceof PreflightError ? EXIT.usage : EXIT.failed;
-    return {
-      result: 'rolled-back',
-      exitCode,
-      startedAt,
-      endedAt,
-      hosts,
-      error: `${rolledBack.name}: ${err?.message}${undoNote(rolledBack.outcome)}`,
-    };
-  }
-  return { result: 'deployed', exitCode: EXIT.deployed, startedAt, endedAt, hosts };
-}
-
-/** The undo steps that failed besides the one already named. */
-function undoNote(outcome: HostOutcome, except?: Error): string {
-  const rest = (outcome.undoErrors ?? []).filter((u) => u.error !== except);
-  return rest.map((u) => `; undo:${u.step} failed: ${u.error.message}`).join('');
-}
-
-async function recordHost(
-  deps: DeployDeps,
-  exec: Executor,
-  from: string | undefined,
-  result: string,
-): Promise<void> {
-  const l = layout(deps.config.app.dir);
-  const at = new Date(deps.clock.now()).toISOString();
-  const entry = {
-    release: deps.releaseId,
-    from: from ?? null,
-    result,
-    at,
-    by: deps.owner.owner,
-    runUrl: deps.owner.runUrl,
-    ...(deps.commit && !deps.rollback ? { commit: deps.commit } : {}),
-  };
-  await exec.run(c.appendHistory(l, entry));
-  if (result !== 'deployed') return;
-  const protect = [deps.releaseId, ...(from ? [from] : [])];
-  await exec.run(c.pruneReleases(l, deps.config.app.releases.keep, protect));
-}
-
-async function bestEffort(emit: EmitFn, host: string | undefined, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (error) {
-    emit({
-      kind: 'log',
-      ...(host ? { host } : {}),
-      level: 'warn',
-      message: `bookkeeping failed: ${(error as Error).message}`,
-    });
-  }
 }

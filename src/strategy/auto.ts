@@ -3,6 +3,7 @@
 // stop-first needs another healthy target to carry the traffic while this host is drained;
 // otherwise nothing is safe.
 import { type Budget, SINGLE_INSTANCE_REMEDIES } from '../memory/budget.ts';
+import type { Strategy } from '../runbook/sequence.ts';
 
 export type AutoInput = {
   budget: Budget;
@@ -96,7 +97,8 @@ export function decideAuto(
   };
 }
 
-export type ConcreteStrategy = 'stop-first' | 'build-first' | 'swap';
+/** A strategy with a runbook of its own order (src/runbook/sequence.ts); 'auto' picks one. */
+export type ConcreteStrategy = Strategy;
 
 /** 'auto' is resolved into one of the others before anything is planned (src/cli/commands/auto.ts). */
 export function concrete(strategy: ConcreteStrategy | 'auto'): ConcreteStrategy {

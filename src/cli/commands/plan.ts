@@ -8,6 +8,7 @@ import { configRedactor } from '../../core/redact.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { buildPlan, type Facts, type Plan } from '../../plan/plan.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
+import { STRATEGIES } from '../../runbook/sequence.ts';
 import type { Io } from '../io.ts';
 import { resolveAuto } from './auto.ts';
 import { awsPorts, awsUnreachable } from './aws.ts';
@@ -134,11 +135,14 @@ async function factsOrFallback(
   }
 }
 
-const STRATEGIES = ['stop-first', 'build-first', 'swap', 'auto'] as const;
+/** The runbook's strategies (src/runbook/sequence.ts), and 'auto', which picks one of them. */
+const CHOICES = [...STRATEGIES, 'auto'] as const;
 function parseStrategy(text: unknown): DeployConfig['strategy'] {
-  const found = STRATEGIES.find((s) => s === text);
+  const found = CHOICES.find((s) => s === text);
   if (!found)
-    throw new UsageError(`--strategy must be stop-first, build-first, swap or auto, got '${String(text)}'`);
+    throw new UsageError(
+      `--strategy must be ${CHOICES.slice(0, -1).join(', ')} or ${CHOICES.at(-1)}, got '${String(text)}'`,
+    );
   return found;
 }
 

@@ -246,6 +246,15 @@ export const configSchema = z
           .describe(
             'How long a presigned URL works: the host fetches at once, and the URL stays in Run Command history.',
           ),
+        joinWindowMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(1000)
+          .default(50)
+          .describe(
+            'How long a command waits for the same command from the other hosts of its batch, to go out as one SendCommand; 0: one SendCommand per host.',
+          ),
       })
       .describe("Transport 'ssm': Systems Manager Run Command (docs/transports.md).")
       .prefault({}),

@@ -14,8 +14,15 @@ export const OUTPUT_DIR = '/var/tmp/handoff-ssm';
 export const MARKER = 'HANDOFF_SSM_RUN';
 const TRAILER = 'handoff-ssm-result';
 
+/**
+ * The files of a run on this host: named by the run ID and the host's own name, worked out on the
+ * host. One joint command (docs/transports.md, "Batches") has one run ID on every instance, and
+ * instances that share a /var/tmp (the sandbox's hosts do) must not share files.
+ */
+const files = (runId: string) => `${OUTPUT_DIR}/${runId}.$(uname -n)`;
+
 export function runScript(cmd: Cmd, runId: string): string[] {
-  const f = `${OUTPUT_DIR}/${runId}`;
+  const f = files(runId);
   const feed = cmd.input
     ? `printf %s ${quote(Buffer.from(cmd.input.data).toString('base64'))} | base64 -d | `
     : '';
@@ -38,7 +45,7 @@ export function runScript(cmd: Cmd, runId: string): string[] {
 
 /** Page n (1-based after the first) of a long stdout; `last` also removes the files. */
 export function pageScript(runId: string, page: number, last: boolean): string[] {
-  const f = `${OUTPUT_DIR}/${runId}`;
+  const f = files(runId);
   return [
     `tail -c +${page * PAGE_BYTES + 1} ${f}.out | head -c ${PAGE_BYTES} | base64 -w0`,
     ...(last ? [`rm -f ${f}.out ${f}.err`] : []),
@@ -78,7 +85,7 @@ export function sweepScript(runId: string): string[] {
     `for p in $(${find}); do kill -KILL "$p" 2>/dev/null; done`,
     'sleep 0.3',
     `echo "left $(${find} | wc -l)"`,
-    `rm -f ${OUTPUT_DIR}/${runId}.out ${OUTPUT_DIR}/${runId}.err`,
+    `rm -f ${files(runId)}.out ${files(runId)}.err`,
   ];
 }
 

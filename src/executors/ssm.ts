@@ -9,11 +9,11 @@ import {
   CancelCommandCommand,
   GetCommandInvocationCommand,
   type GetCommandInvocationCommandOutput,
-  SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import type { Cmd } from '../remote/shell.ts';
 import type { Pacer } from './pacer.ts';
+import { type Joined, type JointSender, type SendLimits, sendCommand } from './ssm-joint.ts';
 import { pageCount, pageScript, parseRun, parseSweep, runScript, sweepScript } from './ssm-script.ts';
 import type { CmdResult, Executor, RunOptions } from './types.ts';
 
@@ -28,6 +28,8 @@ export type SsmTarget = {
   deliveryTimeoutSeconds: number;
   /** How long to wait after SendCommand for the invocation to show up (InvocationDoesNotExist). */
   visibilityTimeoutMs?: number;
+  /** Shared by the hosts side by side: the same command from several goes out as one SendCommand. */
+  joint?: JointSender;
 };
 
 export function ssmClient(opts: { region?: string; endpoint?: string } = {}): SSMClient {
@@ -64,6 +66,7 @@ export class SsmExecutor implements Executor {
   constructor(t: SsmTarget) {
     this.name = t.name;
     this.t = t;
+    t.joint?.join(t.instanceId);
   }
 
   async run(cmd: Cmd, opts: RunOptions = {}): Promise<CmdResult> {
@@ -74,58 +77,73 @@ export class SsmExecutor implements Executor {
         `${cmd.kind} on ${this.name} carries secrets; the ssm transport does not send them (Run Command keeps a command's text in its history): see docs/transports.md`,
       );
     const t0 = performance.now();
-    const runId = randomUUID();
-    const sent = await this.send(runScript(cmd, runId), opts.signal, opts.deadline);
-    if (typeof sent !== 'string') return { ...sent, ms: performance.now() - t0 };
-    const inv = await this.outcome(sent, runId, opts.signal);
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    return { ...(await this.result(inv, runId)), ms: performance.now() - t0 };
+    // The memory sampler's reads run beside the steps on their own clock (and read at per-host
+    // offsets): they go alone and are not part of the host's path through its steps.
+    const joint = cmd.kind.startsWith('sampler.') ? undefined : this.t.joint;
+    const { instanceId } = this.t;
+    const limits = this.limits(opts.deadline);
+    const key = JSON.stringify([runScript(cmd, ''), limits]);
+    try {
+      const { runId, sent } = joint
+        ? await joint.submit({
+            instanceId,
+            key,
+            build: (id) => runScript(cmd, id),
+            limits,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          })
+        : await this.alone(cmd, limits, opts.signal);
+      if ('error' in sent) return { ...this.unsent(sent.error), ms: performance.now() - t0 };
+      const inv = await this.outcome(sent.commandId, runId, opts.signal);
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      return { ...(await this.result(inv, runId)), ms: performance.now() - t0 };
+    } finally {
+      joint?.done(instanceId, key);
+    }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.t.joint?.leave(this.t.instanceId);
+  }
 
-  /** SendCommand, retried only while throttled; the command ID, or the failure as a result. */
-  private async send(
-    commands: string[],
+  private async alone(
+    cmd: Cmd,
+    limits: SendLimits,
     signal?: AbortSignal,
-    deadline?: number,
-  ): Promise<string | Omit<CmdResult, 'ms'>> {
-    // The step's deadline bounds the command on the host (executionTimeout) and its delivery
-    // (TimeoutSeconds, which the API wants at least 30).
+  ): Promise<Omit<Joined, 'instances'>> {
+    const runId = randomUUID();
+    return {
+      runId,
+      sent: await sendCommand(this.t, [this.t.instanceId], runScript(cmd, runId), limits, signal),
+    };
+  }
+
+  /** The step's deadline bounds the command on the host (executionTimeout) and its delivery (TimeoutSeconds, at least 30). */
+  private limits(deadline?: number): SendLimits {
     const left = deadline === undefined ? undefined : Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
-    const execution = Math.min(left ?? this.t.executionTimeoutSeconds, MAX_EXECUTION_SECONDS);
-    const timeout = Math.max(
-      30,
-      Math.min(Math.ceil(this.t.deliveryTimeoutSeconds), left ?? Number.POSITIVE_INFINITY),
-    );
-    for (;;) {
-      await this.t.pacer.slot(signal);
-      try {
-        const out = await this.t.client.send(
-          new SendCommandCommand({
-            DocumentName: 'AWS-RunShellScript',
-            InstanceIds: [this.t.instanceId],
-            Parameters: { commands, executionTimeout: [String(execution)] },
-            TimeoutSeconds: timeout,
-            Comment: 'handoff',
-          }),
-        );
-        this.t.pacer.ok();
-        return out.Command?.CommandId as string;
-      } catch (e) {
-        if (errName(e) === 'ThrottlingException') {
-          this.t.pacer.throttled();
-          continue;
-        }
-        // Whether it was accepted is unknown (a network error) or it was refused: never resend.
-        return {
-          code: 255,
-          stdout: '',
-          stderr: `SendCommand to ${this.name} failed: ${(e as Error).message}\n`,
-          connectionLost: true,
-        };
-      }
-    }
+    return {
+      execution: Math.min(left ?? this.t.executionTimeoutSeconds, MAX_EXECUTION_SECONDS),
+      timeout: Math.max(
+        30,
+        Math.min(Math.ceil(this.t.deliveryTimeoutSeconds), left ?? Number.POSITIVE_INFINITY),
+      ),
+    };
+  }
+
+  /** Whether it was accepted is unknown (a network error) or it was refused: never resent. */
+  private unsent(error: string): Omit<CmdResult, 'ms'> {
+    return {
+      code: 255,
+      stdout: '',
+      stderr: `SendCommand to ${this.name} failed: ${error}\n`,
+      connectionLost: true,
+    };
+  }
+
+  /** One more command of this run on this host alone (an output page, the sweep): its command ID or the failure. */
+  private async send(commands: string[]): Promise<string | Omit<CmdResult, 'ms'>> {
+    const sent = await sendCommand(this.t, [this.t.instanceId], commands, this.limits());
+    return 'error' in sent ? this.unsent(sent.error) : sent.commandId;
   }
 
   /** Polls until a final status; on abort cancels, waits for the end and sweeps the host. */

@@ -7,9 +7,10 @@ import type { ConfigIssue } from '../config/issues.ts';
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
 import { splitUserinfo } from '../core/redact.ts';
 import type { Pacer } from '../executors/pacer.ts';
+import type { JointSender } from '../executors/ssm-joint.ts';
 import type { Transport } from './types.ts';
 
-let shared: { key: string; client: unknown; pacer: Pacer } | undefined;
+let shared: { key: string; client: unknown; pacer: Pacer; joint?: JointSender } | undefined;
 
 export const ssm: Transport = {
   name: 'ssm',
@@ -18,18 +19,20 @@ export const ssm: Transport = {
   capabilities: { stream: false, put: false },
   async connect(config, host) {
     // Loaded here: the registry is read by the config schema, and only ssm hosts need the SDK.
-    const [{ SsmExecutor, ssmClient }, { Pacer }] = await Promise.all([
+    const [{ SsmExecutor, ssmClient }, { Pacer }, { JointSender }] = await Promise.all([
       import('../executors/ssm.ts'),
       import('../executors/pacer.ts'),
+      import('../executors/ssm-joint.ts'),
     ]);
-    const { region, endpoint } = config.ssm;
-    const key = `${region ?? ''} ${endpoint ?? ''}`;
-    if (shared?.key !== key)
-      shared = {
-        key,
-        client: ssmClient({ ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) }),
-        pacer: new Pacer(),
-      };
+    const { region, endpoint, joinWindowMs } = config.ssm;
+    const key = `${region ?? ''} ${endpoint ?? ''} ${joinWindowMs}`;
+    if (shared?.key !== key) {
+      const client = ssmClient({ ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) });
+      const pacer = new Pacer();
+      // Hosts side by side send the same command once (docs/transports.md, "Batches").
+      const joint = joinWindowMs > 0 ? new JointSender({ client, pacer, windowMs: joinWindowMs }) : undefined;
+      shared = { key, client, pacer, ...(joint ? { joint } : {}) };
+    }
     return new SsmExecutor({
       name: host.name,
       instanceId: host.instanceId as string, // ssmRules: required for every ssm host
@@ -37,6 +40,7 @@ export const ssm: Transport = {
       pacer: shared.pacer,
       executionTimeoutSeconds: config.ssm.executionTimeoutSeconds,
       deliveryTimeoutSeconds: config.ssm.deliveryTimeoutSeconds,
+      ...(shared.joint ? { joint: shared.joint } : {}),
     });
   },
   rules: ssmRules,

@@ -9,9 +9,9 @@ import { ssmConfig } from '../helpers/ssm.ts';
 import { sandboxForSuite } from './_env.ts';
 
 export { AWS_ENV, ssmConfig } from '../helpers/ssm.ts';
-/** A two-host sandbox with an SSM agent in each host for one suite, and its config on transport 'ssm'. */
-export function ssmSuite() {
-  const sandbox = sandboxForSuite({ hosts: 2 });
+/** A sandbox (two hosts unless told) with an SSM agent in each host for one suite, and its config on transport 'ssm'. */
+export function ssmSuite(hosts = 2) {
+  const sandbox = sandboxForSuite({ hosts });
   let state: SandboxState;
   let ssm: SsmSandbox;
   beforeAll(async () => {

@@ -25,7 +25,14 @@ describe("transport 'ssm' in config", () => {
       deliveryTimeoutSeconds: 60,
       bucketPrefix: 'handoff/',
       presignSeconds: 300,
+      joinWindowMs: 50,
     });
+  });
+  it('refuses a join window that is not a whole number of ms in 0..1000', () => {
+    for (const joinWindowMs of [-1, 1001, 2.5])
+      expect(errorsOf(edit(withIds, 'ssm', { joinWindowMs }))).toEqual([
+        expect.stringMatching(/^ssm\.joinWindowMs: /),
+      ]);
   });
   it('refuses a bucket that is no S3 bucket name, a prefix without its slash, a presigned life out of range', () => {
     const bad = edit(withIds, 'ssm', { bucket: 'Releases_1', bucketPrefix: 'handoff', presignSeconds: 5 });

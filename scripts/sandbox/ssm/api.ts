@@ -35,6 +35,24 @@ function intParam(raw: string[], what: string, dflt: number, min: number, max: n
   return n;
 }
 
+const CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
+const ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
+
+/**
+ * MaxConcurrency / MaxErrors: a number, or a percentage of the targets (the service model's
+ * patterns). How AWS rounds a percentage is not documented: concurrency rounds up (at least one
+ * target runs), errors round down (10% of 50 allows 5, the sixth stops it, as documented for
+ * associations).
+ */
+function rateControl(v: unknown, what: string, pattern: RegExp, targets: number, dflt: string): number {
+  const raw = v ?? dflt;
+  if (typeof raw !== 'string' || !pattern.test(raw))
+    throw new SsmError('ValidationException', `${what} must be a number or a percentage (${pattern.source})`);
+  if (!raw.endsWith('%')) return Number(raw);
+  const share = (Number(raw.slice(0, -1)) * targets) / 100;
+  return what === 'MaxConcurrency' ? Math.max(1, Math.ceil(share)) : Math.floor(share);
+}
+
 function sendCommand(model: RunCommandModel, body: Json): Json {
   if (body.DocumentName !== DOCUMENT)
     throw new SsmError(
@@ -67,12 +85,18 @@ function sendCommand(model: RunCommandModel, body: Json): Json {
   const timeout = body.TimeoutSeconds ?? 3600;
   if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 30 || timeout > 2_592_000)
     throw new SsmError('ValidationException', 'TimeoutSeconds must be a whole number in 30..2592000');
+  const limits = {
+    concurrency: rateControl(body.MaxConcurrency, 'MaxConcurrency', CONCURRENCY, ids.length, '50'),
+    maxErrors: rateControl(body.MaxErrors, 'MaxErrors', ERRORS, ids.length, '0'),
+    errors: 0,
+  };
   const commandId = randomUUID();
   const now = Date.now();
   const comment = typeof body.Comment === 'string' ? body.Comment : '';
   for (const instanceId of ids) {
     model.add({
       commandId,
+      limits,
       instanceId,
       commands,
       workingDirectory,

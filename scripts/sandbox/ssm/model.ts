@@ -22,6 +22,8 @@ export const PLUGIN_OUTPUT_LIMIT = 2_500;
 
 export type Invocation = {
   commandId: string;
+  /** The command's rate controls, shared by its invocations (SendCommand MaxConcurrency / MaxErrors). */
+  limits: CommandLimits;
   instanceId: string;
   commands: string[];
   workingDirectory: string;
@@ -42,6 +44,9 @@ export type Invocation = {
   delivered: boolean;
   cancelRequested: boolean;
 };
+
+/** Of one command: invocations delivered at once, and errors (Failed, ExecutionTimedOut) allowed. */
+export type CommandLimits = { concurrency: number; maxErrors: number; errors: number };
 
 export type ModelOptions = {
   /** InvocationDoesNotExist window after SendCommand: uniform in [min, max] ms. */
@@ -185,6 +190,8 @@ export class RunCommandModel {
     for (const inv of this.invocations.values()) {
       if (inv.instanceId !== instanceId || FINAL.has(inv.status)) continue;
       if (!inv.delivered) {
+        // MaxConcurrency: the rest of the command's targets wait, Pending, for a running one to end.
+        if (this.running(inv.commandId) >= inv.limits.concurrency) continue;
         inv.delivered = true;
         work.run.push({
           commandId: inv.commandId,
@@ -233,6 +240,18 @@ export class RunCommandModel {
     inv.details = o.details;
     inv.responseCode = o.code;
     inv.endedAt = now;
+    // Failures and execution timeouts count against MaxErrors (delivery timeouts do not); one more
+    // than it allows and the targets not yet sent to are Cancelled (Terminated): the rest run on.
+    if (o.status === 'Failed' || o.details === 'ExecutionTimedOut') inv.limits.errors++;
+    const rest = this.ofCommand(inv.commandId).filter((i) => !i.delivered && !FINAL.has(i.status));
+    if (inv.limits.errors > inv.limits.maxErrors)
+      for (const r of rest) this.finish(r, { status: 'Cancelled', details: 'Terminated', code: -1 }, now);
+    else for (const r of rest) this.wake(r.instanceId); // a place is free under MaxConcurrency
+  }
+
+  /** Invocations of a command delivered to their agents and not yet final. */
+  private running(commandId: string): number {
+    return this.ofCommand(commandId).filter((i) => i.delivered && !FINAL.has(i.status)).length;
   }
 
   private later(fn: () => void): void {

@@ -1,0 +1,59 @@
+// Four hosts over Systems Manager in batches of two, under load: the hosts of a batch send the same
+// command once (one SendCommand with both InstanceIds, docs/transports.md "Batches"), so the deploy
+// makes fewer SendCommand requests than it runs commands, and still 0 failed requests, every host
+// on the new release.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import type { TraceLine } from '../../src/executors/traced.ts';
+import { tempDir } from '../helpers/config.ts';
+import { hostView, readReport, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
+import { sandboxDescribe } from './_env.ts';
+import { AWS_ENV, ssmConfig, ssmSuite } from './_ssm.ts';
+
+sandboxDescribe('four hosts over Systems Manager in batches of two', () => {
+  const suite = ssmSuite(4);
+
+  it('the hosts of a batch share their SendCommands: fewer than one per host per command, 0 failed', async () => {
+    const state = suite.state();
+    const ssm = suite.ssm();
+    const dir = ssmConfig(state, ssm, undefined, { extra: { rollout: { batchSize: 2, minHealthy: 2 } } });
+    const trace = join(tempDir(), 'trace.jsonl');
+    const { endpoint } = ssm;
+    const sendsBefore = endpoint.counts.SendCommand?.calls ?? 0;
+    const seen = new Set(endpoint.model.invocations.keys());
+    const {
+      value: run,
+      failed,
+      total,
+    } = await underLoad(() => startCli(['run', '--yes'], dir, { ...AWS_ENV, HANDOFF_TRACE: trace }).done);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(failed).toBe(0);
+    expect(total).toBeGreaterThan(300);
+    const report = readReport(dir);
+    expect(report.hosts.map((h) => h.result)).toEqual(['deployed', 'deployed', 'deployed', 'deployed']);
+    for (const [i, h] of report.hosts.entries()) {
+      const view = await hostView(state.hosts[i]!.ip);
+      expect(view.current).toBe(h.release.to);
+      expect(view.health).toBe('200');
+    }
+    const commands = readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TraceLine);
+    const sends = (endpoint.counts.SendCommand?.calls ?? 0) - sendsBefore;
+    // Which hosts each SendCommand of this deploy went to (instance → host name).
+    const names = Object.fromEntries(Object.entries(ssm.instances).map(([n, id]) => [id, n]));
+    const targets = new Map<string, string[]>();
+    for (const [key, inv] of endpoint.model.invocations)
+      if (!seen.has(key))
+        targets.set(inv.commandId, [...(targets.get(inv.commandId) ?? []), names[inv.instanceId]!]);
+    const joint = [...targets.values()].filter((t) => t.length > 1);
+    console.log(
+      `[ssm-batch] ${commands.length} commands on 4 hosts, ${sends} SendCommand (${(sends / commands.length).toFixed(2)} per command), ${joint.length} of them to 2 hosts; ${total} requests, ${failed} failed`,
+    );
+    expect(sends).toBe(targets.size);
+    expect(sends).toBeLessThan(commands.length);
+    expect(joint.length).toBeGreaterThan(10);
+  }, 300_000);
+});

@@ -118,7 +118,7 @@ export async function runPipeline(kind: Kind, values: Values, io: Io, jobFor: Jo
   };
   const interrupt = interruptOnSignals((text) => output.say(text));
   try {
-    const balancer = await loadBalancer(s, interrupt.signal);
+    const balancer = await loadBalancer(s);
     await job.before?.(interrupt.signal, output.emit);
     const run = await deploy(engineDeps(s, interrupt.signal, balancer)).catch(async (error: unknown) => {
       await stopSampling(s.samplers); // a refusal (lock, budget) still ends every channel it opened
@@ -136,11 +136,13 @@ type Balancer = { lb: DeployDeps['lb']; maintenance?: Maintenance };
  * The load balancer, when it can be asked (a target group), and with --allow-downtime the
  * maintenance rule's listener; a dry run records their writes.
  */
-async function loadBalancer(s: Session, signal: AbortSignal): Promise<Balancer> {
+async function loadBalancer(s: Session): Promise<Balancer> {
   const { config, plan, allHosts } = s.planned;
   const offline = plan.awsFallback ? offlineTargetGroup(config, allHosts, plan.healthCheck) : undefined;
   if (offline) s.output.say(`${offline.note}\n`);
-  const live = offline ?? (await loadBalancerFor(config, { signal }));
+  // Not bound to the interrupt: after SIGINT the undo still needs RegisterTargets (the engine's
+  // waits watch the signal themselves; a retry's backoff is bounded by DEFAULT_RETRY).
+  const live = offline ?? (await loadBalancerFor(config));
   const maintenance = s.values['allow-downtime']
     ? await maintenanceForRun(config, live, {
         dryRun: s.dryRun,

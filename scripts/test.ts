@@ -1,5 +1,5 @@
 // `npm test`: every test, in parallel lanes. The unit project runs in one lane; sandbox files run
-// one at a time in each of HANDOFF_TEST_LANES sandbox lanes (default 3), each lane on its own
+// one at a time in each of HANDOFF_TEST_LANES sandbox lanes (default 4: mostly waits, not CPU), each lane on its own
 // sandbox instance (HANDOFF_SANDBOX_ID: own bridge, subnet, namespaces, cgroups, ports, state dir),
 // so lanes share nothing. Files are taken longest first from test/sandbox/durations.json (measured;
 // `--record` rewrites it), so the lanes end close together. Each file's output is printed whole
@@ -69,7 +69,7 @@ async function main(): Promise<number> {
     return r.code;
   }
 
-  const lanes = Math.max(1, Number(process.env.HANDOFF_TEST_LANES ?? 3));
+  const lanes = Math.max(1, Number(process.env.HANDOFF_TEST_LANES ?? 4));
   const base = Number(process.env.HANDOFF_SANDBOX_ID ?? 0);
   const durations = readDurations();
   const estimate = (f: string) => durations[f] ?? UNKNOWN_SECONDS;

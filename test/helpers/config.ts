@@ -31,6 +31,52 @@ export function edit(config: Record<string, unknown>, path: string, value: unkno
   return copy;
 }
 
+/**
+ * Drain mode 'deregister': a target group (health check 5 / 2 / 2 / 2) and the hosts as its
+ * instances, i-0a, i-0b, ... in order.
+ */
+export function deregisterMode(raw: Record<string, unknown>): Record<string, unknown> {
+  let out = edit(raw, 'drain', { mode: 'deregister' });
+  out = edit(out, 'loadBalancer', {
+    targetGroup: 'tg',
+    region: 'us-east-1',
+    healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 2, healthyThreshold: 2 },
+  });
+  for (const i of (out.hosts as unknown[]).keys())
+    out = edit(out, `hosts.${i}.instanceId`, `i-0${String.fromCharCode(97 + i)}`);
+  return out;
+}
+
+/** Strategy 'swap' on the first host alone: the pair 8080 / 8081, the port in PORT (with deregisterMode). */
+export function swapOnOne(raw: Record<string, unknown>): Record<string, unknown> {
+  let out = edit(raw, 'strategy', 'swap');
+  out = edit(out, 'app.ports', [8080, 8081]);
+  out = edit(out, 'app.portEnv', 'PORT');
+  return edit(out, 'hosts', [(out.hosts as unknown[])[0]]);
+}
+
+/** One host, web-1, on a test SSH server at 127.0.0.1:`port` (test/helpers/ssh-server.ts); the app under `dir`/app. */
+export function oneHostConfig(dir: string, port: number): Record<string, unknown> {
+  return {
+    app: { name: 'demo', dir: join(dir, 'app'), port: 8080 },
+    hosts: [{ name: 'web-1', host: '127.0.0.1', port, user: 'root', privateKeyPath: 'id_ed25519' }],
+    loadBalancer: {
+      healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
+    },
+    ssh: { knownHostsPath: 'known_hosts' },
+  };
+}
+
+/** A line of a host's .handoff/history.jsonl: `release` deployed over `from` (docs/contracts.md). */
+export const historyEntry = (release: string, from: string | null) => ({
+  release,
+  from,
+  result: 'deployed',
+  at: '2026-01-01T00:00:00Z',
+  by: 'ci',
+  runUrl: null,
+});
+
 const root = join(import.meta.dirname, '..', '.tmp');
 
 /**

@@ -7,14 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/validate.ts';
 import type { Recorded } from '../../src/executors/recording.ts';
-import { buildPlan } from '../../src/plan/plan.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
 import { renderPlanText } from '../../src/render/plan-text.ts';
 import { sequence } from '../../src/runbook/sequence.ts';
-import { baseConfig, edit } from '../helpers/config.ts';
-import { runEngine } from '../helpers/engine.ts';
+import { baseConfig, deregisterMode, edit } from '../helpers/config.ts';
+import { DRAIN_TO_SETTLE, planOf, runEngine } from '../helpers/engine.ts';
 import { healthyLb } from '../helpers/lb.ts';
 
 const SECRET = 'hunter2-db-password';
@@ -46,17 +44,6 @@ function hookRuns(log: Recorded[]) {
       );
       return { host: r.host, command: r.command, env };
     });
-}
-
-/** deregister mode: a target group and the hosts as its instances. */
-function deregister(raw: Record<string, unknown>) {
-  let out = edit(raw, 'drain', { mode: 'deregister' });
-  out = edit(out, 'loadBalancer', {
-    targetGroup: 'tg',
-    region: 'us-east-1',
-    healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 2, healthyThreshold: 2 },
-  });
-  return edit(edit(out, 'hosts.0.instanceId', 'i-0a'), 'hosts.1.instanceId', 'i-0b');
 }
 
 const stepsOf = (events: { kind: string; host?: string; step?: string }[], host: string) =>
@@ -169,7 +156,7 @@ describe('hooks in the runbook', () => {
 
   it('in deregister mode a failing beforeDrain makes no load-balancer call', async () => {
     const calls: string[] = [];
-    const raw = deregister(withHooks({ beforeDrain: { run: 'false' } }));
+    const raw = deregisterMode(withHooks({ beforeDrain: { run: 'false' } }));
     const { run } = await runEngine({
       config: raw,
       lb: { port: healthyLb({ calls }), arn: 'arn:tg' },
@@ -199,7 +186,7 @@ describe('hooks in the runbook', () => {
 
   it('a failing afterDeploy (deregister): deregistered and drained before the stop, registered again after the restore', async () => {
     const calls: string[] = [];
-    const raw = deregister(withHooks({ afterDeploy: { run: 'smoke-test', where: 'local' } }));
+    const raw = deregisterMode(withHooks({ afterDeploy: { run: 'smoke-test', where: 'local' } }));
     const { run, log } = await runEngine({
       config: raw,
       lb: { port: healthyLb({ calls }), arn: 'arn:tg' },
@@ -238,25 +225,8 @@ describe('hooks in the runbook', () => {
 });
 
 describe('hooks in the plan', () => {
-  const plan = (raw: Record<string, unknown>, kind: 'deploy' | 'rollback' = 'deploy') => {
-    const parsed = validateConfig(raw);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    return buildPlan(
-      parsed.config,
-      {
-        hosts: ['a', 'b'],
-        healthCheck: {
-          intervalSeconds: 5,
-          timeoutSeconds: 2,
-          unhealthyThreshold: 3,
-          healthyThreshold: 2,
-          source: 'config',
-        },
-        deregistrationDelay: { seconds: 30, source: 'config' },
-      },
-      { kind },
-    );
-  };
+  const plan = (raw: Record<string, unknown>, kind: 'deploy' | 'rollback' = 'deploy') =>
+    planOf(raw, { hosts: ['a', 'b'], deregistrationDelaySeconds: 30, kind });
 
   it('lists every hook, onFailure included, and the timeline shows the hook steps', () => {
     const p = plan(withHooks(HOOKS));
@@ -315,18 +285,6 @@ describe('hooks in the plan', () => {
     ]);
     expect(
       sequence({ strategy: 'build-first', buildWhere: 'host', kind: 'deploy', hooks: ['beforeDrain'] }),
-    ).toEqual([
-      'preflight',
-      'upload',
-      'build',
-      'beforeDrain',
-      'drain',
-      'wait',
-      'stop',
-      'start',
-      'health',
-      'admit',
-      'settle',
-    ]);
+    ).toEqual(['preflight', 'upload', 'build', 'beforeDrain', ...DRAIN_TO_SETTLE]);
   });
 });

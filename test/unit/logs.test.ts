@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, OFFLINE_AWS, runCli } from '../helpers/cli.ts';
-import { tempDir, writeConfig } from '../helpers/config.ts';
+import { oneHostConfig, tempDir, writeConfig } from '../helpers/config.ts';
 import { startSshServer, type TestSshServer } from '../helpers/ssh-server.ts';
 
 const SECRET = 'hunter2-but-longer';
@@ -114,16 +114,7 @@ describe('deploy logs on a host with nothing deployed', () => {
     const empty = tempDir();
     const s = await startSshServer({ dir: empty, shell: true });
     try {
-      writeConfig(empty, {
-        app: { name: 'demo', dir: join(empty, 'app'), port: 8080 },
-        hosts: [
-          { name: 'web-1', host: '127.0.0.1', port: s.port, user: 'root', privateKeyPath: 'id_ed25519' },
-        ],
-        loadBalancer: {
-          healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
-        },
-        ssh: { knownHostsPath: 'known_hosts' },
-      });
+      writeConfig(empty, oneHostConfig(empty, s.port));
       const r = await runCli(['logs'], empty, OFFLINE_AWS);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('web-1: no app.log in the current release');

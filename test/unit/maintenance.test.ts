@@ -8,12 +8,11 @@ import { validateConfig } from '../../src/config/validate.ts';
 import { checkMaintenance, maintenanceOf } from '../../src/engine/maintenance.ts';
 import type { Recorded } from '../../src/executors/recording.ts';
 import { RecordingListener } from '../../src/executors/recording-listener.ts';
-import { buildPlan } from '../../src/plan/plan.ts';
 import type { ListenerPort, TargetGroupInfo } from '../../src/ports.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
 import { renderPlanText } from '../../src/render/plan-text.ts';
-import { baseConfig, edit } from '../helpers/config.ts';
-import { runEngine } from '../helpers/engine.ts';
+import { baseConfig, deregisterMode, edit } from '../helpers/config.ts';
+import { planOf, runEngine } from '../helpers/engine.ts';
 import { aloneLb, healthyLb, memoryListener } from '../helpers/lb.ts';
 
 const LISTENER =
@@ -21,14 +20,8 @@ const LISTENER =
 const BODY = '<h1>Back in a minute</h1>';
 
 function config(mode: 'deregister' | 'termination' = 'deregister') {
-  let raw = edit(baseConfig(), 'hosts', [{ name: 'a', host: '10.0.0.1', instanceId: 'i-0a' }]);
-  raw = edit(raw, 'loadBalancer', {
-    targetGroup: 'tg',
-    region: 'us-east-1',
-    healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 2, healthyThreshold: 2 },
-  });
-  raw = edit(raw, 'drain', { mode });
-  return edit(raw, 'maintenance', { listenerArn: LISTENER, body: BODY });
+  const one = deregisterMode(edit(baseConfig(), 'hosts', [{ name: 'a', host: '10.0.0.1' }]));
+  return edit(edit(one, 'drain', { mode }), 'maintenance', { listenerArn: LISTENER, body: BODY });
 }
 
 const maintenance = (port: ListenerPort) =>
@@ -267,19 +260,7 @@ describe('maintenance before anything changes', () => {
   });
 
   it('the plan shows the rule, and a dry run records CreateRule and DeleteRule without sending them', async () => {
-    const parsed = validateConfig(config());
-    if (!parsed.ok) throw new Error('config');
-    const plan = buildPlan(parsed.config, {
-      hosts: ['a'],
-      healthCheck: {
-        intervalSeconds: 5,
-        timeoutSeconds: 2,
-        unhealthyThreshold: 2,
-        healthyThreshold: 2,
-        source: 'config',
-      },
-      deregistrationDelay: { seconds: 30, source: 'config' },
-    });
+    const plan = planOf(config(), { deregistrationDelaySeconds: 30 });
     expect(plan.maintenance).toEqual({
       listenerArn: LISTENER,
       priority: 1,

@@ -9,6 +9,7 @@ import { renderPlanText } from '../../src/render/plan-text.ts';
 import { decideAuto } from '../../src/strategy/auto.ts';
 import { runCli } from '../helpers/cli.ts';
 import { baseConfig, edit, tempDir, writeConfig } from '../helpers/config.ts';
+import { DRAIN_TO_SETTLE } from '../helpers/engine.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const planSchema = JSON.parse(readFileSync(join(root, 'schema/plan.schema.json'), 'utf8'));
@@ -58,18 +59,7 @@ describe('buildPlan', () => {
       'admit',
       'settle',
     ]);
-    expect(steps('build-first')).toEqual([
-      'preflight',
-      'upload',
-      'build',
-      'drain',
-      'wait',
-      'stop',
-      'start',
-      'health',
-      'admit',
-      'settle',
-    ]);
+    expect(steps('build-first')).toEqual(['preflight', 'upload', 'build', ...DRAIN_TO_SETTLE]);
   });
 
   it('timeline entries follow each other per host', () => {

@@ -4,16 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { rollbackTarget } from '../../src/cli/commands/rollback-target.ts';
 import { EXIT } from '../../src/errors.ts';
+import { historyEntry } from '../helpers/config.ts';
 
 const [R1, R2, R3] = ['20260101T100000Z', '20260102T100000Z', '20260103T100000Z'];
-const entry = (release: string, from: string | null) => ({
-  release,
-  from,
-  result: 'deployed',
-  at: '2026-01-01T00:00:00Z',
-  by: 'ci',
-  runUrl: null,
-});
+const entry = historyEntry;
 const host = (name: string, releases: string[]) => ({
   name,
   current: R3,

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OFFLINE_AWS, runCli } from '../helpers/cli.ts';
-import { tempDir, writeConfig } from '../helpers/config.ts';
+import { historyEntry, oneHostConfig, tempDir, writeConfig } from '../helpers/config.ts';
+import { DRAIN_TO_SETTLE } from '../helpers/engine.ts';
 import { startSshServer, type TestSshServer } from '../helpers/ssh-server.ts';
 
 const [R1, R2, R3] = ['20260101T100000Z', '20260102T100000Z', '20260103T100000Z'];
@@ -21,22 +22,12 @@ beforeAll(async () => {
   for (const r of [R1, R2, R3]) mkdirSync(join(app(), 'releases', r), { recursive: true });
   symlinkSync(`releases/${R3}`, join(app(), 'current'));
   mkdirSync(join(app(), '.handoff'), { recursive: true });
-  const entry = (release: string, from: string | null) =>
-    JSON.stringify({ release, from, result: 'deployed', at: '2026-01-01T00:00:00Z', by: 'ci', runUrl: null });
+  const entry = (release: string, from: string | null) => JSON.stringify(historyEntry(release, from));
   writeFileSync(
     join(app(), '.handoff', 'history.jsonl'),
     `${[entry(R1, null), entry(R2, R1), entry(R3, R2)].join('\n')}\n`,
   );
-  writeConfig(dir, {
-    app: { name: 'demo', dir: app(), port: 8080 },
-    hosts: [
-      { name: 'web-1', host: '127.0.0.1', port: server.port, user: 'root', privateKeyPath: 'id_ed25519' },
-    ],
-    loadBalancer: {
-      healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
-    },
-    ssh: { knownHostsPath: 'known_hosts' },
-  });
+  writeConfig(dir, oneHostConfig(dir, server.port));
 });
 afterAll(() => server.close());
 
@@ -83,13 +74,7 @@ describe('deploy rollback --dry-run --json', () => {
     });
     expect(report.hosts[0].steps.map((s: { name: string }) => s.name)).toEqual([
       'preflight',
-      'drain',
-      'wait',
-      'stop',
-      'start',
-      'health',
-      'admit',
-      'settle',
+      ...DRAIN_TO_SETTLE,
     ]);
     untouched();
   });

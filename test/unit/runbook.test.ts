@@ -2,33 +2,17 @@
 // location, drain mode and kind (deploy, rollback); and the failure table, row by row, against a
 // table written here by hand (docs/failures.md shows the generated one).
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/validate.ts';
 import { RUNBOOKS } from '../../src/engine/runbooks.ts';
-import { buildPlan } from '../../src/plan/plan.ts';
 import { compensationsFor, UNDOS } from '../../src/runbook/failure.ts';
 import { type Runbook, type StepName, sequence } from '../../src/runbook/sequence.ts';
-import { baseConfig, edit } from '../helpers/config.ts';
-import { runEngine } from '../helpers/engine.ts';
+import { baseConfig, deregisterMode, edit, swapOnOne } from '../helpers/config.ts';
+import { planOf, runEngine } from '../helpers/engine.ts';
 import { healthyLb, swapHost } from '../helpers/lb.ts';
 
 function configFor(strategy: string, where: string, mode: string) {
   let raw = edit(edit(baseConfig(), 'strategy', strategy), 'app.build', { where });
-  if (strategy === 'swap') {
-    raw = edit(raw, 'app.ports', [8080, 8081]);
-    raw = edit(raw, 'app.portEnv', 'PORT');
-    raw = edit(raw, 'hosts', [(raw.hosts as unknown[])[0]]);
-  }
-  if (mode === 'deregister') {
-    raw = edit(raw, 'drain', { mode: 'deregister' });
-    raw = edit(raw, 'loadBalancer', {
-      targetGroup: 'tg',
-      region: 'us-east-1',
-      healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 2, healthyThreshold: 2 },
-    });
-    raw = edit(raw, 'hosts.0.instanceId', 'i-0a');
-    if ((raw.hosts as unknown[]).length > 1) raw = edit(raw, 'hosts.1.instanceId', 'i-0b');
-  }
-  return raw;
+  if (strategy === 'swap') raw = swapOnOne(raw);
+  return mode === 'deregister' ? deregisterMode(raw) : raw;
 }
 
 describe('the plan and the engine run the same steps', () => {
@@ -78,19 +62,7 @@ describe('the plan and the engine run the same steps', () => {
   });
 
   it('a config change reaches both (the check can fail): build-first moves the build in plan and run', async () => {
-    const parsed = validateConfig(configFor('build-first', 'host', 'termination'));
-    if (!parsed.ok) throw new Error('invalid');
-    const plan = buildPlan(parsed.config, {
-      hosts: ['a'],
-      healthCheck: {
-        intervalSeconds: 5,
-        timeoutSeconds: 2,
-        unhealthyThreshold: 2,
-        healthyThreshold: 2,
-        source: 'config',
-      },
-      deregistrationDelay: { seconds: 30, source: 'config' },
-    });
+    const plan = planOf(configFor('build-first', 'host', 'termination'), { deregistrationDelaySeconds: 30 });
     expect(plan.steps.indexOf('build')).toBeLessThan(plan.steps.indexOf('drain'));
   });
 });

@@ -6,7 +6,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OFFLINE_AWS, runCli } from '../helpers/cli.ts';
-import { tempDir, writeConfig } from '../helpers/config.ts';
+import { historyEntry, oneHostConfig, tempDir, writeConfig } from '../helpers/config.ts';
 import { type Ec2Endpoint, startEc2Endpoint } from '../helpers/ec2-endpoint.ts';
 import { startSshServer, type TestSshServer } from '../helpers/ssh-server.ts';
 
@@ -64,18 +64,6 @@ describe('sample usage errors exit 2', () => {
     });
 });
 
-/** One host, web-1, on the test SSH server; the app under `dir`. */
-function oneHostConfig(dir: string, port: number): Record<string, unknown> {
-  return {
-    app: { name: 'demo', dir: join(dir, 'app'), port: 8080 },
-    hosts: [{ name: 'web-1', host: '127.0.0.1', port, user: 'root', privateKeyPath: 'id_ed25519' }],
-    loadBalancer: {
-      healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 3, healthyThreshold: 2 },
-    },
-    ssh: { knownHostsPath: 'known_hosts' },
-  };
-}
-
 describe('a history.jsonl line cut short (a full disk, a killed write) is skipped with a warning', () => {
   let server: TestSshServer;
   let dir: string;
@@ -88,15 +76,7 @@ describe('a history.jsonl line cut short (a full disk, a killed write) is skippe
     mkdirSync(join(dir, 'app', 'releases', 'r3'), { recursive: true });
     symlinkSync(join(dir, 'app', 'releases', 'r3'), join(dir, 'app', 'current'));
     mkdirSync(meta, { recursive: true });
-    const entry = (release: string, from: string | null) =>
-      JSON.stringify({
-        release,
-        from,
-        result: 'deployed',
-        at: '2026-01-01T00:00:00Z',
-        by: 'ci',
-        runUrl: null,
-      });
+    const entry = (release: string, from: string | null) => JSON.stringify(historyEntry(release, from));
     writeFileSync(
       join(meta, 'history.jsonl'),
       `${entry('r1', null)}\n{"release":"r2","from":"r1","res\n${entry('r2', 'r1')}\n`,

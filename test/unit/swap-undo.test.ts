@@ -3,23 +3,11 @@
 // failure in `stop` after its SIGTERM); a restore that fails is exit 4, never "service restored".
 import { describe, expect, it } from 'vitest';
 import type { Cmd } from '../../src/remote/shell.ts';
-import { baseConfig, edit } from '../helpers/config.ts';
+import { baseConfig, deregisterMode, swapOnOne } from '../helpers/config.ts';
 import { runEngine } from '../helpers/engine.ts';
 import { healthyLb, swapHost } from '../helpers/lb.ts';
 
-function swapConfig() {
-  let raw = edit(baseConfig(), 'strategy', 'swap');
-  raw = edit(raw, 'app.ports', [8080, 8081]);
-  raw = edit(raw, 'app.portEnv', 'PORT');
-  raw = edit(raw, 'drain', { mode: 'deregister' });
-  raw = edit(raw, 'loadBalancer', {
-    targetGroup: 'tg',
-    region: 'us-east-1',
-    healthCheck: { intervalSeconds: 5, timeoutSeconds: 2, unhealthyThreshold: 2, healthyThreshold: 2 },
-  });
-  raw = edit(raw, 'hosts', [(raw.hosts as unknown[])[0]]);
-  return edit(raw, 'hosts.0.instanceId', 'i-0a');
-}
+const swapConfig = () => deregisterMode(swapOnOne(baseConfig()));
 
 /** The old JVM (4242) on 8080 stops for good when `stop` sends its SIGTERM; recording the live port then fails. */
 function oldJvmGone(order: string[]) {

@@ -1,8 +1,8 @@
 // `deploy completion <shell>`: bash, zsh and fish completion scripts generated from the CLI table
-// (args.ts), so a new command or flag completes without anyone editing a script. Both bins
+// (commands-table.ts), so a new command or flag completes without anyone editing a script. Both bins
 // (`deploy`, `handoff`) complete. What a string option takes (a file, a directory, a fixed list)
 // comes from the table's `value`.
-import { COMMANDS, type CommandName, type Opt, type SHELLS } from './args.ts';
+import { COMMANDS, type CommandName, type Opt, type SHELLS } from './commands-table.ts';
 
 type Shell = (typeof SHELLS)[number];
 const BINS = ['deploy', 'handoff'];

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/cli/args.ts';
+import { COMMANDS } from '../../src/cli/commands-table.ts';
 import { EXIT } from '../../src/errors.ts';
 import { sequence } from '../../src/runbook/sequence.ts';
 

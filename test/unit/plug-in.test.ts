@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/cli/args.ts';
+import { COMMANDS } from '../../src/cli/commands-table.ts';
 import { STRATEGIES } from '../../src/runbook/sequence.ts';
 import { root } from '../helpers/sources.ts';
 

@@ -1,27 +1,22 @@
 // The one command pipeline of `deploy run` and `deploy rollback` (docs/cli.md): the plan, the
 // report directory, the clock (virtual in a dry run), the question, the outputs, the signals, the
-// load balancer (recording in a dry run), the sampler and the budget once every lock is held, the
+// load balancer (balancer.ts: recording in a dry run), the sampler and the budget once every lock is held, the
 // engine, then the report, the step summary, the chart, the last event and the JSON document.
 // What differs between the two commands is their Job: the release, the question, the upload and
 // what runs before any host (run's local build).
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { DeployConfig } from '../../config/schema.ts';
 import { configRedactor, type Redactor } from '../../core/redact.ts';
 import { type Clock, realClock, VirtualClock } from '../../engine/clock.ts';
 import type { Uploader } from '../../engine/context.ts';
 import { type DeployDeps, type DeployRun, deploy } from '../../engine/deploy.ts';
 import type { EmitFn } from '../../engine/events.ts';
 import { currentUser, lockOwner } from '../../engine/locks.ts';
-import { type Maintenance, maintenanceOf } from '../../engine/maintenance.ts';
 import type { ReleaseCommit } from '../../engine/source.ts';
 import { UsageError } from '../../errors.ts';
 import { LocalExecutor } from '../../executors/local.ts';
 import { limitTo, type Recorded, RecordingExecutor } from '../../executors/recording.ts';
-import { offlineTargetGroup, RecordingLoadBalancer } from '../../executors/recording-lb.ts';
-import { RecordingListener } from '../../executors/recording-listener.ts';
 import type { SamplerRun } from '../../memory/collect.ts';
-import type { LoadBalancerPort } from '../../ports.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
 import { renderRecorded } from '../../render/recorded.ts';
 import { appendStepSummary } from '../../report/github-summary.ts';
@@ -33,7 +28,7 @@ import { transportFor } from '../../transports/registry.ts';
 import { confirmOrCancel } from '../confirm.ts';
 import type { Io } from '../io.ts';
 import { interruptOnSignals } from '../signals.ts';
-import { loadBalancerFor, maintenanceFor } from './aws.ts';
+import { type Balancer, loadBalancer } from './balancer.ts';
 import { connectHost } from './connect.ts';
 import { makePlan, type Planned } from './plan.ts';
 import { openRunOutput, type RunOutput } from './run-output.ts';
@@ -118,7 +113,13 @@ export async function runPipeline(kind: Kind, values: Values, io: Io, jobFor: Jo
   };
   const interrupt = interruptOnSignals((text) => output.say(text));
   try {
-    const balancer = await loadBalancer(s);
+    const balancer = await loadBalancer({
+      planned,
+      dryRun,
+      allowDowntime: Boolean(values['allow-downtime']),
+      recorded: s.recorded,
+      say: (text) => output.say(text),
+    });
     await job.before?.(interrupt.signal, output.emit);
     const run = await deploy(engineDeps(s, interrupt.signal, balancer)).catch(async (error: unknown) => {
       await stopSampling(s.samplers); // a refusal (lock, budget) still ends every channel it opened
@@ -128,44 +129,6 @@ export async function runPipeline(kind: Kind, values: Values, io: Io, jobFor: Jo
   } finally {
     interrupt.dispose();
   }
-}
-
-type Balancer = { lb: DeployDeps['lb']; maintenance?: Maintenance };
-
-/**
- * The load balancer, when it can be asked (a target group), and with --allow-downtime the
- * maintenance rule's listener; a dry run records their writes.
- */
-async function loadBalancer(s: Session): Promise<Balancer> {
-  const { config, plan, allHosts } = s.planned;
-  const offline = plan.awsFallback ? offlineTargetGroup(config, allHosts, plan.healthCheck) : undefined;
-  if (offline) s.output.say(`${offline.note}\n`);
-  // Not bound to the interrupt: after SIGINT the undo still needs RegisterTargets (the engine's
-  // waits watch the signal themselves; a retry's backoff is bounded by DEFAULT_RETRY).
-  const live = offline ?? (await loadBalancerFor(config));
-  const maintenance = s.values['allow-downtime']
-    ? await maintenanceForRun(config, live, {
-        dryRun: s.dryRun,
-        offline: Boolean(offline),
-        recorded: s.recorded,
-      })
-    : undefined;
-  const m = maintenance ? { maintenance } : {};
-  if (!live || !s.dryRun) return { lb: live, ...m };
-  const hostOf = (id: string) => s.planned.hosts.find((h) => h.instanceId === id)?.name ?? id;
-  return { lb: { ...live, port: new RecordingLoadBalancer(live.port, s.recorded, hostOf) }, ...m };
-}
-
-/** The maintenance rule's listener: checked live (exit 2), its writes recorded in a dry run, unread offline. */
-async function maintenanceForRun(
-  config: DeployConfig,
-  lb: { port: LoadBalancerPort; arn: string } | undefined,
-  o: { dryRun: boolean; offline: boolean; recorded: Recorded[] },
-): Promise<Maintenance | undefined> {
-  if (!config.maintenance || !lb) return undefined;
-  if (o.offline) return maintenanceOf(config.maintenance, new RecordingListener(undefined, o.recorded));
-  const m = await maintenanceFor(config, lb);
-  return m && o.dryRun ? { ...m, port: new RecordingListener(m.port, o.recorded) } : m;
 }
 
 function engineDeps(s: Session, signal: AbortSignal, { lb, maintenance }: Balancer): DeployDeps {

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { drainSchema } from '../drain/registry.ts';
 import { hooksSchema } from '../hooks/schema.ts';
-import { STRATEGIES } from '../runbook/sequence.ts';
+import { STRATEGIES } from '../runbook/types.ts';
 import { TRANSPORT_NAMES } from '../transports/registry.ts';
 import { app } from './schema-app.ts';
 import { positiveSeconds, threshold } from './schema-helpers.ts';

@@ -6,6 +6,7 @@ import type { Plan } from '../plan/plan.ts';
 import type { LoadBalancerPort } from '../ports.ts';
 import type { Layout } from '../remote/layout.ts';
 import type { Cmd } from '../remote/shell.ts';
+import type { StepRun as PureStepRun, Runbook } from '../runbook/types.ts';
 import type { Clock } from './clock.ts';
 import type { EmitFn, EngineStep } from './events.ts';
 import type { Maintenance } from './maintenance.ts';
@@ -79,14 +80,12 @@ export type HooksAt = {
   dryRun: boolean;
 };
 
-export type Step = {
-  name: EngineStep;
-  run(ctx: HostCtx): Promise<string>;
-  /** Restores what run changed; must be safe after a partial run. Runs without the abort signal. */
-  undo?(ctx: HostCtx): Promise<void>;
-  /** Its undo is the restore: if that fails, service is not back (exit 4). */
-  restores?: boolean;
-};
+/** How a step runs in one runbook: its run, and its undo beside it (src/runbook/types.ts). */
+export type StepRun = PureStepRun<HostCtx>;
+/** A step's runs in every runbook (src/engine/steps/<name>.ts): the compiler asks for each one. */
+export type StepRuns = Record<Runbook, StepRun>;
+/** A step as the engine executes it: its runs entry under the registry's name for it. */
+export type Step = StepRun & { name: EngineStep };
 
 /** Runs a command in the context of a step, reporting it for dry-run output. */
 export async function run(

@@ -8,6 +8,7 @@ import type { LoadBalancerPort } from '../ports.ts';
 import { layout } from '../remote/layout.ts';
 import type { LockOwner } from '../remote/lock.ts';
 import { withSharedHealth } from '../rollout/shared-health.ts';
+import type { Registry } from '../runbook/registry.ts';
 import type { Clock } from './clock.ts';
 import type { HostCtx, Uploader } from './context.ts';
 import { eachHost, OPEN_AT_ONCE, valuesOrThrow } from './each-host.ts';
@@ -53,6 +54,8 @@ export type DeployDeps = {
   localDir?: string;
   /** Called around each host's steps (run records the build's and new JVM's peaks on the host after it). */
   around?: (host: StaticHost, exec: Executor, body: () => Promise<HostOutcome>) => Promise<HostOutcome>;
+  /** The runbook's steps the plan was built from (default: the registry; a test may add one). */
+  registry?: Registry;
 };
 
 export type { DeployRun, HostReport };
@@ -112,8 +115,8 @@ export async function deploy(given: DeployDeps): Promise<DeployRun> {
  * The plan's own list, host by host or in batches: plan, dry run and run execute the same steps,
  * every host of a batch too (the floor gate in front of its drain).
  */
-function rollOut(deps: DeployDeps, all: Map<string, Executor>): Promise<HostReport[]> {
-  const book = planned(deps.plan, deps.rollback ? 'rollback' : 'deploy');
+async function rollOut(deps: DeployDeps, all: Map<string, Executor>): Promise<HostReport[]> {
+  const book = await planned(deps.plan, deps.rollback ? 'rollback' : 'deploy', deps.registry);
   const { batchSize, gate } = fleetFor(deps, all);
   const d = gate ? { ...deps, emit: gate.watch(deps.emit) } : deps;
   const steps = gate ? { ...book, steps: gated(book.steps, gate) } : book;

@@ -1,6 +1,6 @@
 // One typed event union; every renderer (plain, TTY, JSON, NDJSON, GitHub) consumes it. The
 // engine never writes to a terminal.
-import type { StepName } from '../runbook/sequence.ts';
+import type { StepName } from '../runbook/registry.ts';
 
 export type HostResult = 'deployed' | 'rolled-back' | 'failed' | 'skipped';
 export type DeployResult = 'deployed' | 'rolled-back' | 'failed';

@@ -8,7 +8,7 @@ import { drainMode } from '../drain/registry.ts';
 import type { HookContext } from '../hooks/env.ts';
 import { type HookDeps, type HookRun, runFailureHooks, runHooks } from '../hooks/run.ts';
 import { HOOK_POINTS, type HookName, type StepHook } from '../hooks/schema.ts';
-import type { HostCtx, Step } from './context.ts';
+import type { HostCtx, Step, StepRuns } from './context.ts';
 import { reopenMaintenance } from './maintenance.ts';
 import { waitUntilDrained } from './waits.ts';
 
@@ -60,7 +60,7 @@ const describeRun = (r: HookRun) =>
   `${r.hook}${r.index > 1 ? ` #${r.index}` : ''} (${r.where}) exit ${r.code} in ${r.seconds} s`;
 
 /** A hook point as a step; `withdraw`: its undo takes a new JVM that may serve out first. */
-export function hookStep(name: StepHook, withdraw: boolean): Step {
+function hookStep(name: StepHook, withdraw: boolean): Step {
   return {
     name,
     async run(ctx) {
@@ -71,6 +71,11 @@ export function hookStep(name: StepHook, withdraw: boolean): Step {
     },
     ...(withdraw ? { undo: withdrawNew } : {}),
   };
+}
+
+/** A hook point's runs (src/runbook/steps/hooks.ts): a swap's never withdraw (its admit's undo does). */
+export function hookRuns(name: StepHook, withdraw: boolean): StepRuns {
+  return { rolling: hookStep(name, withdraw), swap: hookStep(name, false) };
 }
 
 /**

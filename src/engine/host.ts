@@ -2,7 +2,7 @@
 // the previous release serves again. Once the new JVM is healthy an interrupt lets the host finish.
 import * as c from '../remote/commands.ts';
 import { compensationsFor } from '../runbook/failure.ts';
-import type { StepName } from '../runbook/sequence.ts';
+import type { StepName } from '../runbook/registry.ts';
 import type { HostCtx, HostState, Step } from './context.ts';
 import { stepDeadlineSeconds, withDeadline } from './deadlines.ts';
 import type { EngineStep, HostResult } from './events.ts';
@@ -47,7 +47,7 @@ export async function markBestEffort(ctx: HostCtx, key: 'step' | 'old.pid' | 'ne
   }
 }
 
-export async function runHost(ctx: HostCtx, { runbook, steps }: HostRunbook): Promise<HostOutcome> {
+export async function runHost(ctx: HostCtx, { runbook, steps, registry }: HostRunbook): Promise<HostOutcome> {
   const records: StepRecord[] = [];
   const done: Step[] = [];
   const iso = () => new Date(ctx.clock.now()).toISOString();
@@ -95,11 +95,10 @@ export async function runHost(ctx: HostCtx, { runbook, steps }: HostRunbook): Pr
   }
   if (!failure) return { result: 'deployed', steps: records, state: { ...ctx.state } };
   const lastBegun = done.at(-1)?.name as StepName | undefined;
-  const undos = compensationsFor(
-    lastBegun,
-    steps.map((st) => st.name),
-    runbook,
-  ).map(({ step }) => steps.find((st) => st.name === step)!);
+  const names = steps.map((st) => st.name);
+  const undos = compensationsFor(lastBegun, names, runbook, registry).map(
+    ({ step }) => steps.find((st) => st.name === step)!,
+  );
   const undone = await undo(ctx, undos, records, failure);
   // Not for a host the rollout held back before its drain: nothing failed there.
   if (!heldBack({ error: failure }))

@@ -5,7 +5,7 @@
 // registered (taking the only target out as well would leave a gap at the end, when a node that
 // has not applied the re-registration yet has no target and answers a bare 503). The rule is
 // created by the drain step and removed by admit once the new JVM is healthy, or by the drain's
-// undo after the restore: on every way out (src/engine/steps.ts).
+// undo after the restore: on every way out (src/engine/steps/drain.ts).
 import type { MaintenanceConfig } from '../config/schema-maintenance.ts';
 import { UsageError } from '../errors.ts';
 import type { FixedResponse, ListenerPort, ListenerRule, TargetGroupInfo } from '../ports.ts';

@@ -41,7 +41,7 @@ export async function rollBackDeployed(reports: HostReport[], o: RollBackOptions
   if (targets.length === 0) return '';
   const index = new Map(o.hosts.map((h, i) => [h.name, i]));
   const byName = new Map(o.hosts.map((h) => [h.name, h]));
-  const rollback = rollbackRunbook(o.plan);
+  const rollback = await rollbackRunbook(o.plan);
   const book = o.gate ? { ...rollback, steps: gated(rollback.steps, o.gate) } : rollback;
   const stuck: string[] = [];
   for (const batch of batches(targets, o.batchSize)) {

@@ -1,6 +1,6 @@
 // Pure: predicts each strategy's memory peak on a host before anything runs, from what the host
 // holds now and what the build and the new JVM are expected to take (config, or the last report).
-import type { Strategy } from '../runbook/sequence.ts';
+import type { Strategy } from '../runbook/types.ts';
 import type { MemorySample } from '../sampler/parse.ts';
 
 export type BudgetInput = {
@@ -18,7 +18,7 @@ export type BudgetInput = {
   from?: { build: InputSource; newJvm: InputSource };
 };
 
-/** Every strategy gets a predicted peak: a new one in src/runbook/sequence.ts is a compile error here until it has one. */
+/** Every strategy gets a predicted peak: a new one in src/runbook/types.ts is a compile error here until it has one. */
 export type BudgetStrategy = Strategy;
 type PerStrategy<T> = Record<BudgetStrategy, T>;
 

@@ -4,7 +4,9 @@ import type { DeployConfig } from '../config/schema.ts';
 import { type DrainModeName, drainMode } from '../drain/registry.ts';
 import type { ModeWindow } from '../drain/types.ts';
 import { HOOK_NAMES, type Hook, type HookName, type Hooks } from '../hooks/schema.ts';
-import { type SequenceInput, type StepName, sequence } from '../runbook/sequence.ts';
+import type { Registry, StepName } from '../runbook/registry.ts';
+import { sequence } from '../runbook/sequence.ts';
+import type { EstimateInput, SequenceInput } from '../runbook/types.ts';
 import { type AutoDecision, concrete } from '../strategy/auto.ts';
 import { type HealthCheck, recommendedWait, type UnhealthyWindow, type Window } from './drain.ts';
 import { type PlanRollout, planRollout } from './rollout.ts';
@@ -68,7 +70,7 @@ export type Plan = {
       safe: boolean;
     };
   };
-  /** Each host's steps in order: what the engine executes (src/runbook/sequence.ts). */
+  /** Each host's steps in order: what the engine executes (src/runbook/sequence.ts, from the registry). */
   steps: StepName[];
   /** The configured hooks, in hook-point order (docs/hooks.md); absent when there are none. */
   hooks?: PlanHook[];
@@ -87,33 +89,46 @@ export type Plan = {
   warnings: string[];
 };
 
+/** What the steps' estimates read (src/runbook/steps/). */
+function estimateInput(
+  config: DeployConfig,
+  notes: EstimateInput['notes'],
+  waitSeconds: number,
+  settleSeconds: number,
+): EstimateInput {
+  return {
+    buildWhere: config.app.build.where,
+    notes,
+    waitSeconds,
+    settleSeconds,
+    graceSeconds: config.app.stop.graceSeconds,
+    buildSeconds: config.app.build.estimateSeconds,
+    bootSeconds: config.app.start.bootSeconds,
+    ...(config.hooks ? { hooks: config.hooks } : {}),
+  };
+}
+
 export function buildPlan(
   config: DeployConfig,
   facts: Facts,
-  opts: { kind?: SequenceInput['kind'] } = {},
+  /** registry: the runbook's steps (a test's own, with a step of its own: test/unit/step-registry.test.ts). */
+  opts: { kind?: SequenceInput['kind']; registry?: Registry } = {},
 ): Plan {
   const drain = config.drain;
   const mode = drainMode(drain);
   const w = mode.window(drain, { hc: facts.healthCheck, deregistrationDelay: facts.deregistrationDelay });
   const waitSeconds = recommendedWait(w.unhealthy, drain.marginSeconds);
-  const steps = sequence({
-    strategy: concrete(config.strategy),
-    buildWhere: config.app.build.where,
-    kind: opts.kind ?? 'deploy',
-    hooks: hookNames(config.hooks),
-  });
-  const timeline = buildTimeline({
-    hosts: facts.hosts,
-    steps,
-    buildWhere: config.app.build.where,
-    notes: mode.notes,
-    waitSeconds,
-    settleSeconds: w.readmit.latest,
-    graceSeconds: config.app.stop.graceSeconds,
-    buildSeconds: config.app.build.estimateSeconds,
-    bootSeconds: config.app.start.bootSeconds,
-    hooks: config.hooks,
-  });
+  const steps = sequence(
+    {
+      strategy: concrete(config.strategy),
+      buildWhere: config.app.build.where,
+      kind: opts.kind ?? 'deploy',
+      hooks: hookNames(config.hooks),
+    },
+    opts.registry,
+  );
+  const estimates = estimateInput(config, mode.notes, waitSeconds, w.readmit.latest);
+  const timeline = buildTimeline({ ...estimates, hosts: facts.hosts, steps }, opts.registry);
   const { rollout, timeline: batched } = planRollout(config, facts.hosts, timeline);
   const plan: Plan = {
     version: PLAN_VERSION,

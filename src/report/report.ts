@@ -4,7 +4,7 @@ import type { DeployRun } from '../engine/deploy.ts';
 import type { StepRecord } from '../engine/host.ts';
 import type { ReleaseCommit } from '../engine/source.ts';
 import type { HookRun } from '../hooks/run.ts';
-import type { Kind } from '../runbook/sequence.ts';
+import type { Kind } from '../runbook/types.ts';
 import type { AutoDecision } from '../strategy/auto.ts';
 
 export const REPORT_VERSION = 1;

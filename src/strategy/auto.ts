@@ -3,7 +3,7 @@
 // stop-first needs another healthy target to carry the traffic while this host is drained;
 // otherwise nothing is safe.
 import { type Budget, SINGLE_INSTANCE_REMEDIES } from '../memory/budget.ts';
-import type { Strategy } from '../runbook/sequence.ts';
+import type { Strategy } from '../runbook/types.ts';
 
 export type AutoInput = {
   budget: Budget;
@@ -97,7 +97,7 @@ export function decideAuto(
   };
 }
 
-/** A strategy with a runbook of its own order (src/runbook/sequence.ts); 'auto' picks one. */
+/** A strategy with a runbook of its own order (src/runbook/types.ts); 'auto' picks one. */
 export type ConcreteStrategy = Strategy;
 
 /** 'auto' is resolved into one of the others before anything is planned (src/cli/commands/auto.ts). */

@@ -11,6 +11,7 @@ import { around, type Executor, type RunOptions } from '../../src/executors/type
 import { buildPlan, type Facts, type Plan } from '../../src/plan/plan.ts';
 import type { LoadBalancerPort } from '../../src/ports.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
+import type { Registry } from '../../src/runbook/registry.ts';
 import { baseConfig } from './config.ts';
 
 /**
@@ -32,12 +33,20 @@ export function configFacts(config: DeployConfig, hosts: string[], deregistratio
 /** A raw config validated (its errors thrown) and planned for `hosts` with configFacts. */
 export function planOf(
   raw: Record<string, unknown>,
-  o: { hosts?: string[]; deregistrationDelaySeconds?: number; kind?: 'deploy' | 'rollback' } = {},
+  o: {
+    hosts?: string[];
+    deregistrationDelaySeconds?: number;
+    kind?: 'deploy' | 'rollback';
+    registry?: Registry;
+  } = {},
 ): Plan {
   const parsed = validateConfig(raw);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const facts = configFacts(parsed.config, o.hosts ?? ['a'], o.deregistrationDelaySeconds);
-  return buildPlan(parsed.config, facts, o.kind ? { kind: o.kind } : {});
+  return buildPlan(parsed.config, facts, {
+    ...(o.kind ? { kind: o.kind } : {}),
+    ...(o.registry ? { registry: o.registry } : {}),
+  });
 }
 
 export type EngineRun = {
@@ -74,6 +83,8 @@ export async function runEngine(opts: {
   prepare?: (host: string) => Promise<void>;
   /** The maintenance response's listener (config `maintenance`, with --allow-downtime). */
   maintenance?: Maintenance;
+  /** The runbook's steps, for plan and engine both (a test's registry with a step of its own). */
+  registry?: Registry;
 }): Promise<EngineRun> {
   const parsed = validateConfig(opts.config ?? baseConfig());
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
@@ -86,7 +97,7 @@ export async function runEngine(opts: {
       config,
       hosts.map((h) => h.name),
     ),
-    opts.kind ? { kind: opts.kind } : {},
+    { ...(opts.kind ? { kind: opts.kind } : {}), ...(opts.registry ? { registry: opts.registry } : {}) },
   );
   const clock = opts.clock ?? new VirtualClock();
   const log: Recorded[] = [];
@@ -131,6 +142,7 @@ export async function runEngine(opts: {
     localDir: '/work/app',
     ...(opts.lb ? { lb: opts.lb } : {}),
     ...(opts.maintenance ? { maintenance: opts.maintenance } : {}),
+    ...(opts.registry ? { registry: opts.registry } : {}),
   });
   return { run, log, events, clock, plan };
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withFailureTable, withPlanEnums, withReference } from '../../scripts/gen-schema.ts';
+import { withFailureTable, withPlanEnums, withReference, withStepOrders } from '../../scripts/gen-schema.ts';
 import { configJsonSchema } from '../../src/config/reference.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -22,6 +22,12 @@ describe('generated docs are current', () => {
     expect(failures).toContain(
       '| build | `undo:build` (kill-build), `undo:drain` (restore), `undo:upload` (remove-release) |',
     );
+  });
+
+  it("docs/contracts.md's step orders (section 1)", () => {
+    const contracts = readFileSync(join(root, 'docs/contracts.md'), 'utf8');
+    expect(contracts).toBe(withStepOrders(contracts));
+    expect(withStepOrders(contracts.replace('`admit`, `settle` |', '`settle`, `admit` |'))).toBe(contracts);
   });
 
   it('README configuration reference', () => {

@@ -2,9 +2,11 @@
 // location, drain mode and kind (deploy, rollback); and the failure table, row by row, against a
 // table written here by hand (docs/failures.md shows the generated one).
 import { describe, expect, it } from 'vitest';
-import { RUNBOOKS } from '../../src/engine/runbooks.ts';
+import { runbookTables } from '../../src/engine/runbooks.ts';
 import { compensationsFor, UNDOS } from '../../src/runbook/failure.ts';
-import { type Runbook, type StepName, sequence } from '../../src/runbook/sequence.ts';
+import { type Registry, STEP_REGISTRY, type StepName } from '../../src/runbook/registry.ts';
+import { sequence } from '../../src/runbook/sequence.ts';
+import { RUNBOOKS, STRATEGIES, type StepSpec } from '../../src/runbook/types.ts';
 import { baseConfig, deregisterMode, edit, swapOnOne } from '../helpers/config.ts';
 import { planOf, runEngine } from '../helpers/engine.ts';
 import { healthyLb, swapHost } from '../helpers/lb.ts';
@@ -67,20 +69,56 @@ describe('the plan and the engine run the same steps', () => {
   });
 });
 
+/** Where a registry's runs disagree with its descriptors: an undo the failure table lacks, or the reverse. */
+async function halfRegistered(registry: Registry): Promise<string[]> {
+  const tables = await runbookTables(registry);
+  return RUNBOOKS.flatMap((runbook) =>
+    registry.flatMap((spec) => {
+      const step = tables[runbook][spec.name as StepName];
+      if (!step?.run) return [`${runbook}: ${spec.name} has no run`];
+      if (step.name !== spec.name) return [`${runbook}: ${spec.name} runs as ${step.name}`];
+      const said = Boolean(spec.undo?.[runbook]);
+      return Boolean(step.undo) === said
+        ? []
+        : [`${runbook}: ${spec.name} ${said ? 'lacks its' : 'has an'} undo`];
+    }),
+  );
+}
+
 describe('every step has its run, and an undo exactly where the failure table says', () => {
-  for (const [runbook, steps] of Object.entries(RUNBOOKS))
-    it(`${runbook}: its steps and UNDOS agree`, () => {
-      for (const [name, step] of Object.entries(steps)) {
-        expect(step.name).toBe(name);
-        expect(Boolean(step.undo), name).toBe(name in UNDOS[runbook as Runbook]);
-      }
-      // The undo that puts service back, whose failure is exit 4.
+  it("the registry's runs and descriptors agree in every runbook", async () => {
+    expect(await halfRegistered(STEP_REGISTRY)).toEqual([]);
+    for (const runbook of RUNBOOKS)
+      expect(Object.keys((await runbookTables())[runbook])).toEqual(STEP_REGISTRY.map((s) => s.name));
+  });
+
+  it('the check can fail: a descriptor that promises an undo its runs lack', async () => {
+    const half: StepSpec = {
+      name: 'half',
+      order: { 'stop-first': 95 },
+      estimate: () => ({ seconds: 0, note: '' }),
+      undo: { rolling: 'put-it-back' },
+      runs: async () => ({ rolling: { run: async () => 'ran' }, swap: { run: async () => 'ran' } }),
+    };
+    expect(await halfRegistered([...STEP_REGISTRY, half])).toEqual(['rolling: half lacks its undo']);
+  });
+
+  it("the undo that puts service back (its failure is exit 4) is the drain's, in every runbook", async () => {
+    const tables = await runbookTables();
+    for (const runbook of RUNBOOKS)
       expect(
-        Object.values(steps)
+        Object.values(tables[runbook])
           .filter((st) => st.restores)
           .map((st) => st.name),
       ).toEqual(['drain']);
-    });
+  });
+
+  it('no two steps share a rank in an order (the order would depend on the list)', () => {
+    for (const order of [...STRATEGIES, 'rollback'] as const) {
+      const ranks = STEP_REGISTRY.flatMap((s) => (s.order[order] === undefined ? [] : [s.order[order]]));
+      expect(new Set(ranks).size, order).toBe(ranks.length);
+    }
+  });
 });
 
 // Written by hand from docs/failures.md's rules (not from the function): after a failure at the

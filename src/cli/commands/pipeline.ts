@@ -23,7 +23,7 @@ import { appendStepSummary } from '../../report/github-summary.ts';
 import { buildReport } from '../../report/report.ts';
 import { renderTerminalChart } from '../../report/terminal-chart.ts';
 import { reportDirProblem } from '../../report/write.ts';
-import type { Kind } from '../../runbook/sequence.ts';
+import type { Kind } from '../../runbook/types.ts';
 import { transportFor } from '../../transports/registry.ts';
 import { confirmOrCancel } from '../confirm.ts';
 import type { Io } from '../io.ts';

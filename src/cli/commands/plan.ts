@@ -8,7 +8,7 @@ import { configRedactor } from '../../core/redact.ts';
 import { EXIT, ExitError, UsageError } from '../../errors.ts';
 import { buildPlan, type Facts, type Plan } from '../../plan/plan.ts';
 import { renderPlanText } from '../../render/plan-text.ts';
-import { STRATEGIES } from '../../runbook/sequence.ts';
+import { STRATEGIES } from '../../runbook/types.ts';
 import type { Io } from '../io.ts';
 import { resolveAuto } from './auto.ts';
 import { awsPorts, awsUnreachable } from './aws.ts';
@@ -135,7 +135,7 @@ async function factsOrFallback(
   }
 }
 
-/** The runbook's strategies (src/runbook/sequence.ts), and 'auto', which picks one of them. */
+/** The runbook's strategies (src/runbook/types.ts), and 'auto', which picks one of them. */
 const CHOICES = [...STRATEGIES, 'auto'] as const;
 function parseStrategy(text: unknown): DeployConfig['strategy'] {
   const found = CHOICES.find((s) => s === text);

@@ -2,14 +2,11 @@
 // command once (one SendCommand with both InstanceIds, docs/transports.md "Batches"), so the deploy
 // makes fewer SendCommand requests than it runs commands, and still 0 failed requests, every host
 // on the new release.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import type { TraceLine } from '../../src/executors/traced.ts';
 import { tempDir } from '../helpers/config.ts';
-import { hostView, readReport, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe } from './_env.ts';
-import { AWS_ENV, ssmConfig, ssmSuite } from './_ssm.ts';
+import { deployUnderLoad, ssmConfig, ssmSuite } from './_ssm.ts';
 
 sandboxDescribe('four hosts over Systems Manager in batches of two', () => {
   const suite = ssmSuite(4);
@@ -18,29 +15,10 @@ sandboxDescribe('four hosts over Systems Manager in batches of two', () => {
     const state = suite.state();
     const ssm = suite.ssm();
     const dir = ssmConfig(state, ssm, undefined, { extra: { rollout: { batchSize: 2, minHealthy: 2 } } });
-    const trace = join(tempDir(), 'trace.jsonl');
     const { endpoint } = ssm;
     const sendsBefore = endpoint.counts.SendCommand?.calls ?? 0;
     const seen = new Set(endpoint.model.invocations.keys());
-    const {
-      value: run,
-      failed,
-      total,
-    } = await underLoad(() => startCli(['run', '--yes'], dir, { ...AWS_ENV, HANDOFF_TRACE: trace }).done);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(failed).toBe(0);
-    expect(total).toBeGreaterThan(300);
-    const report = readReport(dir);
-    expect(report.hosts.map((h) => h.result)).toEqual(['deployed', 'deployed', 'deployed', 'deployed']);
-    for (const [i, h] of report.hosts.entries()) {
-      const view = await hostView(state.hosts[i]!.ip);
-      expect(view.current).toBe(h.release.to);
-      expect(view.health).toBe('200');
-    }
-    const commands = readFileSync(trace, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TraceLine);
+    const { commands, total, failed } = await deployUnderLoad(state, dir, join(tempDir(), 'trace.jsonl'));
     const sends = (endpoint.counts.SendCommand?.calls ?? 0) - sendsBefore;
     // Which hosts each SendCommand of this deploy went to (instance → host name).
     const names = Object.fromEntries(Object.entries(ssm.instances).map(([n, id]) => [id, n]));

@@ -4,9 +4,8 @@
 // back from a file on the host. 0 failed requests. Faults: ssm-deploy-faults.test.ts.
 import { existsSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { hostView, readReport, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe } from './_env.ts';
-import { AWS_ENV, ssmSuite } from './_ssm.ts';
+import { deployUnderLoad, ssmSuite } from './_ssm.ts';
 
 sandboxDescribe('deploy run over Systems Manager (transport ssm)', () => {
   const { state, ssm, config } = ssmSuite();
@@ -14,24 +13,11 @@ sandboxDescribe('deploy run over Systems Manager (transport ssm)', () => {
   it('a two-host deploy under load: 0 failed, both hosts on the new release, the memory series complete', async () => {
     const dir = config();
     const before = ssm().endpoint.model.invocations.size;
-    const {
-      value: run,
-      failed,
-      total,
-    } = await underLoad(() => startCli(['run', '--yes'], dir, AWS_ENV).done);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(total).toBeGreaterThan(300);
-    expect(failed).toBe(0);
-    const report = readReport(dir);
+    const { run, report, total, failed } = await deployUnderLoad(state(), dir);
     expect(report.result).toBe('deployed');
     // The sampler's file read back every few seconds: every second is there, and no overlap.
     expect(report.memory?.missedSamples).toBe(0);
     expect(report.memory?.overlapSeconds).toBe(0);
-    for (const [i, h] of report.hosts.entries()) {
-      const view = await hostView(state().hosts[i]!.ip);
-      expect(view.current).toBe(h.release.to);
-      expect(view.health).toBe('200');
-    }
     const sent = ssm().endpoint.model.invocations.size - before;
     console.log(
       `[ssm-deploy] ${sent} Run Commands, ${total} requests, ${failed} failed, ${run.stdout

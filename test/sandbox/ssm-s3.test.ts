@@ -11,7 +11,7 @@ import { type S3Endpoint, startS3Endpoint } from '../../scripts/sandbox/s3/serve
 import { sshRun } from '../../scripts/sandbox/ssh.ts';
 import { hostView, readReport, startCli, underLoad } from '../helpers/deploy-sandbox.ts';
 import { sandboxDescribe } from './_env.ts';
-import { AWS_ENV, ssmSuite } from './_ssm.ts';
+import { AWS_ENV, deployUnderLoad, ssmSuite } from './_ssm.ts';
 
 const LEAK = /X-Amz-Signature=[0-9a-f]{8}|X-Amz-Credential=AKIA/;
 
@@ -51,24 +51,8 @@ sandboxDescribe('deploy run over Systems Manager: uploads through S3', () => {
       },
     });
     const trace = join(dir, 'trace.ndjson');
-    const {
-      value: run,
-      failed,
-      total,
-    } = await underLoad(() => startCli(['run', '--yes'], dir, { ...AWS_ENV, HANDOFF_TRACE: trace }).done);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(total).toBeGreaterThan(300);
-    expect(failed).toBe(0);
-    const report = readReport(dir);
-    for (const [i, h] of report.hosts.entries()) {
-      const view = await hostView(state().hosts[i]!.ip);
-      expect(view.current).toBe(h.release.to);
-      expect(view.health).toBe('200');
-    }
-    const kinds = readFileSync(trace, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { kind: string }).kind);
+    const { run, report, commands } = await deployUnderLoad(state(), dir, trace);
+    const kinds = commands.map((c) => c.kind);
     expect(kinds.filter((k) => k === 'release.chunk')).toEqual([]);
     expect(kinds.filter((k) => k === 'release.download')).toHaveLength(2);
     const puts = s3.requests.filter((r) => r.method === 'PUT');

@@ -30,7 +30,7 @@ const rounds = Number(values.rounds ?? (smoke ? 1 : 2));
 const LOAD_RATE = 40;
 const NEEDS: Record<Transport, string> = {
   ssh: 'sshd with port 22 reachable from the caller; the private key and known_hosts on the caller',
-  ssm: 'the SSM agent and an instance profile (AmazonSSMManagedInstanceCore) on the host, outbound HTTPS from it; IAM ssm:SendCommand, GetCommandInvocation, CancelCommand for the caller; no key, no inbound port',
+  ssm: 'the SSM agent and an instance profile (AmazonSSMManagedInstanceCore) on the host, outbound HTTPS from it; IAM ssm:SendCommand, GetCommandInvocation, ListCommandInvocations, CancelCommand for the caller; no key, no inbound port',
 };
 
 function diff(after: CallCounts, before: CallCounts): Record<string, number> {

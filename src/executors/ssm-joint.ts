@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { Pacer } from './pacer.ts';
+import { CommandPoll } from './ssm-poll.ts';
 
 /** executionTimeout (the agent kills the command then) and TimeoutSeconds (delivery), in seconds. */
 export type SendLimits = { execution: number; timeout: number };
@@ -104,11 +105,28 @@ type Host = {
 export class JointSender {
   private readonly hosts = new Map<string, Host>();
   private readonly groups = new Set<Group>();
+  /** The polls of joint commands that hosts wait on, by command ID. */
+  private readonly polls = new Map<string, CommandPoll>();
   private readonly o: Required<JointOptions>;
   /** SendCommand requests made, and the host commands they carried. */
   readonly stats = { sends: 0, commands: 0 };
   constructor(o: JointOptions) {
     this.o = { graceMs: Math.min(10, o.windowMs), followMs: 3000, syncMs: 1500, ...o };
+  }
+
+  /** The poll the hosts of a joint command share (one ListCommandInvocations per look for all). */
+  poll(commandId: string): CommandPoll {
+    const known = this.polls.get(commandId);
+    if (known) return known;
+    const p = new CommandPoll({
+      client: this.o.client,
+      pacer: this.o.pacer,
+      commandId,
+      // A host that looks again later (after its cancel) gets this poll's loop going again.
+      idle: () => this.polls.get(commandId) === p && this.polls.delete(commandId),
+    });
+    this.polls.set(commandId, p);
+    return p;
   }
 
   /** A host whose commands may join others'. */

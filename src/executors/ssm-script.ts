@@ -76,6 +76,28 @@ export function parseRun(stdout: string, stderr: string): Trailer | undefined {
   };
 }
 
+/** How amazon-ssm-agent joins and cuts a plugin's output for ListCommandInvocations (2,500 characters). */
+const ERROR_TITLE = '\n----------ERROR-------\n';
+const CUT = ['\n---Output truncated---', '\n---Error truncated----'];
+
+/**
+ * The stdout and stderr in a listed invocation's plugin Output, when the run's whole answer is
+ * there (its trailer, first page and stderr tail, each as long as the trailer says); undefined when
+ * the Output was cut or holds something else: GetCommandInvocation has it then.
+ */
+export function fromPluginOutput(output: string): { stdout: string; stderr: string } | undefined {
+  if (CUT.some((m) => output.includes(m))) return undefined;
+  const at = output.indexOf(ERROR_TITLE);
+  const stdout = at < 0 ? output : output.slice(0, at);
+  const stderr = at < 0 ? '' : output.slice(at + ERROR_TITLE.length);
+  const t = parseRun(stdout, stderr);
+  const whole =
+    t &&
+    t.firstPage.length === Math.min(t.outBytes, PAGE_BYTES) &&
+    t.errTail.length === Math.min(t.errBytes, STDERR_TAIL_BYTES);
+  return whole ? { stdout, stderr } : undefined;
+}
+
 export const pageCount = (outBytes: number) => Math.max(1, Math.ceil(outBytes / PAGE_BYTES));
 
 /** Kills whatever the run left (its marker in the environment) and prints how many were left. */

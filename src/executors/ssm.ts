@@ -3,17 +3,27 @@
 // Every status is handled explicitly with its own poll (the SDK waiter polls every 5 s or slower
 // and treats Cancelling as final); the exit code is ResponseCode; a command is never sent twice
 // (only a ThrottlingException, which says it was not accepted, is retried); on abort the command is
-// cancelled and whatever it started is verified gone. Contract: docs/transports.md.
+// cancelled and whatever it started is verified gone. A joint command's hosts share one poll
+// (ssm-poll.ts). Contract: docs/transports.md.
 import { randomUUID } from 'node:crypto';
 import {
   CancelCommandCommand,
+  type CommandInvocation,
   GetCommandInvocationCommand,
-  type GetCommandInvocationCommandOutput,
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import type { Cmd } from '../remote/shell.ts';
 import type { Pacer } from './pacer.ts';
 import { type Joined, type JointSender, type SendLimits, sendCommand } from './ssm-joint.ts';
+import {
+  type CommandPoll,
+  FINAL,
+  FIRST_POLL_MS,
+  type Invocation,
+  listedInvocation,
+  MAX_POLL_MS,
+  WAITING,
+} from './ssm-poll.ts';
 import { pageCount, pageScript, parseRun, parseSweep, runScript, sweepScript } from './ssm-script.ts';
 import type { CmdResult, Executor, RunOptions } from './types.ts';
 
@@ -37,13 +47,7 @@ export function ssmClient(opts: { region?: string; endpoint?: string } = {}): SS
   return new SSMClient({ ...opts, maxAttempts: 1 });
 }
 
-type Invocation = GetCommandInvocationCommandOutput;
-const WAITING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
-const FINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut']);
 const errName = (e: unknown) => (e as { name?: string }).name ?? '';
-/** Own poll: 0.2 s after sending, then 1.5x up to 1 s (a step's commands mostly take 1-3 s). */
-const FIRST_POLL_MS = 200;
-const MAX_POLL_MS = 1000;
 /** AWS-RunShellScript's executionTimeout range ends here (48 h). */
 const MAX_EXECUTION_SECONDS = 172_800;
 
@@ -84,7 +88,7 @@ export class SsmExecutor implements Executor {
     const limits = this.limits(opts.deadline);
     const key = JSON.stringify([runScript(cmd, ''), limits]);
     try {
-      const { runId, sent } = joint
+      const { runId, sent, instances } = joint
         ? await joint.submit({
             instanceId,
             key,
@@ -94,7 +98,11 @@ export class SsmExecutor implements Executor {
           })
         : await this.alone(cmd, limits, opts.signal);
       if ('error' in sent) return { ...this.unsent(sent.error), ms: performance.now() - t0 };
-      const inv = await this.outcome(sent.commandId, runId, opts.signal);
+      // Sent to several: their hosts poll it together (one ListCommandInvocations per poll).
+      const inv =
+        joint && instances > 1
+          ? await this.jointOutcome(joint.poll(sent.commandId), sent.commandId, runId, opts.signal)
+          : await this.outcome(sent.commandId, runId, opts.signal);
       if (opts.signal?.aborted) throw opts.signal.reason;
       return { ...(await this.result(inv, runId)), ms: performance.now() - t0 };
     } finally {
@@ -106,15 +114,12 @@ export class SsmExecutor implements Executor {
     this.t.joint?.leave(this.t.instanceId);
   }
 
-  private async alone(
-    cmd: Cmd,
-    limits: SendLimits,
-    signal?: AbortSignal,
-  ): Promise<Omit<Joined, 'instances'>> {
+  private async alone(cmd: Cmd, limits: SendLimits, signal?: AbortSignal): Promise<Joined> {
     const runId = randomUUID();
     return {
       runId,
       sent: await sendCommand(this.t, [this.t.instanceId], runScript(cmd, runId), limits, signal),
+      instances: 1,
     };
   }
 
@@ -173,6 +178,47 @@ export class SsmExecutor implements Executor {
       } catch (e) {
         if (errName(e) === 'ThrottlingException') this.t.pacer.throttled();
         else if (errName(e) !== 'InvocationDoesNotExist' || Date.now() > visibleBy) throw e;
+      }
+    }
+  }
+
+  /**
+   * A joint command on this host, from the poll its hosts share; on abort cancels, waits for the
+   * end and sweeps the host. The listed output holds 2,500 characters: a longer answer is read
+   * with GetCommandInvocation, as a command of one host's own.
+   */
+  private async jointOutcome(
+    poll: CommandPoll,
+    commandId: string,
+    runId: string,
+    signal?: AbortSignal,
+  ): Promise<Invocation> {
+    const visibleBy = Date.now() + (this.t.visibilityTimeoutMs ?? 30_000);
+    const listed = await poll.until(this.t.instanceId, visibleBy, signal);
+    if (!listed) {
+      await this.cancel(commandId);
+      const end = listedInvocation((await poll.until(this.t.instanceId, visibleBy)) as CommandInvocation);
+      await this.sweep(runId);
+      return end;
+    }
+    const inv = listedInvocation(listed);
+    if (inv.StatusDetails === 'DeliveryTimedOut' || inv.StandardOutputContent !== undefined) return inv;
+    return this.invocation(commandId);
+  }
+
+  /** GetCommandInvocation once (again after throttling). */
+  private async invocation(commandId: string): Promise<Invocation> {
+    for (;;) {
+      await this.t.pacer.slot();
+      try {
+        const inv = await this.t.client.send(
+          new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: this.t.instanceId }),
+        );
+        this.t.pacer.ok();
+        return inv;
+      } catch (e) {
+        if (errName(e) !== 'ThrottlingException') throw e;
+        this.t.pacer.throttled();
       }
     }
   }

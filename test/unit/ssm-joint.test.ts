@@ -9,14 +9,17 @@ import path from 'node:path';
 import {
   GetCommandInvocationCommand,
   type GetCommandInvocationCommandOutput,
+  ListCommandInvocationsCommand,
   SendCommandCommand,
   type SendCommandCommandInput,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pluginOutput } from '../../scripts/sandbox/ssm/model.ts';
 import { type SsmEndpoint, startSsmEndpoint } from '../../scripts/sandbox/ssm/server.ts';
 import { Pacer } from '../../src/executors/pacer.ts';
 import { SsmExecutor, ssmClient } from '../../src/executors/ssm.ts';
 import { JointSender } from '../../src/executors/ssm-joint.ts';
+import { fromPluginOutput } from '../../src/executors/ssm-script.ts';
 import type { Cmd } from '../../src/remote/shell.ts';
 
 const AGENT = path.resolve(import.meta.dirname, '../../scripts/sandbox/ssm/agent.ts');
@@ -30,12 +33,48 @@ const sh = (script: string): Cmd => ({ kind: 'state.read', argv: ['sh', '-c', sc
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut']);
 
+describe("a listed invocation's Output (ListCommandInvocations with Details)", () => {
+  const TITLE = '\n----------ERROR-------\n';
+  it("is the agent's: stdout, stderr under a title, cut to 2,500 characters with a marker where cut", () => {
+    expect(pluginOutput('out\n', '')).toBe('out\n');
+    expect(pluginOutput('out\n', 'err\n')).toBe(`out\n${TITLE}err\n`);
+    // Both long: 2,500 - 24 (title) = 2,476, less the two 23-character markers, halved: 1,215 each.
+    expect(pluginOutput('o'.repeat(2000), 'e'.repeat(2000))).toBe(
+      `${'o'.repeat(1215)}\n---Output truncated---${TITLE}${'e'.repeat(1215)}\n---Error truncated----`,
+    );
+    // Short stdout, long stderr: stderr gets the rest, 2,476 - 23 - 4.
+    expect(pluginOutput('out\n', 'e'.repeat(3000))).toBe(
+      `out\n${TITLE}${'e'.repeat(2449)}\n---Error truncated----`,
+    );
+  });
+
+  it("is taken for the run's answer only when all of it is there; else GetCommandInvocation reads it", () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const answer = (out: string, err: string, code = 0) => ({
+      stdout: `handoff-ssm-result ${code} ${out.length} ${err.length}\n${b64(out)}\n`,
+      stderr: b64(err),
+    });
+    const small = answer('h1', 'warn\n', 7);
+    expect(fromPluginOutput(pluginOutput(small.stdout, small.stderr))).toEqual(small);
+    const quiet = answer('h1\n', '');
+    expect(fromPluginOutput(pluginOutput(quiet.stdout, quiet.stderr))).toEqual(quiet);
+    const long = answer('o'.repeat(3000), '');
+    expect(fromPluginOutput(pluginOutput(long.stdout, long.stderr))).toBeUndefined();
+    const loud = answer('h1', 'e'.repeat(3000));
+    expect(fromPluginOutput(pluginOutput(loud.stdout, loud.stderr))).toBeUndefined();
+    // Cut by the service in some other way (no marker): the sizes in the trailer tell.
+    expect(fromPluginOutput(`${long.stdout.slice(0, 2400)}`)).toBeUndefined();
+    expect(fromPluginOutput('')).toBeUndefined(); // killed before its trailer: nothing to read
+  });
+});
+
 describe('Run Command for several instances (real SDK, local endpoint, three agents)', () => {
   let endpoint: SsmEndpoint;
   const agents: ChildProcess[] = [];
   let dir: string;
   let client: ReturnType<typeof ssmClient>;
   const sends = () => endpoint.counts.SendCommand?.calls ?? 0;
+  const calls = (action: string) => endpoint.counts[action]?.calls ?? 0;
 
   beforeAll(async () => {
     process.env.AWS_ACCESS_KEY_ID = 'AKIASANDBOX';
@@ -139,6 +178,43 @@ describe('Run Command for several instances (real SDK, local endpoint, three age
     expect(statuses(wide)).toEqual(['Failed/Failed/3', 'Failed/Failed/3', 'Failed/Failed/3']);
   }, 30_000);
 
+  it('ListCommandInvocations: every invocation of a command in pages of MaxResults; with Details, stdout then stderr under a title, cut at 2,500 characters as the agent cuts them', async () => {
+    const id = await send(['cat /var/tmp/whoami', 'echo oops >&2']);
+    await finals(id);
+    const list = (over: { MaxResults?: number; NextToken?: string; Details?: boolean } = {}) =>
+      client.send(new ListCommandInvocationsCommand({ CommandId: id, Details: true, ...over }));
+    const first = await list({ MaxResults: 2 });
+    expect(first.CommandInvocations).toHaveLength(2);
+    expect(first.NextToken).toBeTruthy();
+    const second = await list({ MaxResults: 2, NextToken: first.NextToken as string });
+    expect(second.CommandInvocations).toHaveLength(1);
+    expect(second.NextToken).toBeUndefined();
+    const all = [...(first.CommandInvocations ?? []), ...(second.CommandInvocations ?? [])];
+    expect(all.map((i) => i.InstanceId).sort()).toEqual(NAMES.map((n) => ID[n]));
+    for (const inv of all) {
+      const name = NAMES.find((n) => ID[n] === inv.InstanceId);
+      expect(inv.Status).toBe('Success');
+      expect(inv.CommandPlugins).toMatchObject([
+        { Name: 'aws:runShellScript', Status: 'Success', ResponseCode: 0 },
+      ]);
+      expect(inv.CommandPlugins?.[0]?.Output).toBe(`${name}\n----------ERROR-------\noops\n`);
+    }
+    expect((await list({ Details: false })).CommandInvocations?.map((i) => i.CommandPlugins)).toEqual([
+      [],
+      [],
+      [],
+    ]);
+    // 3,000 characters of stdout, none of stderr: the first 2,477 and the agent's marker (23).
+    const long = await send(["head -c 3000 /dev/zero | tr '\\0' o"]);
+    await finals(long);
+    const cut = await client.send(new ListCommandInvocationsCommand({ CommandId: long, Details: true }));
+    expect(cut.CommandInvocations?.map((i) => i.CommandPlugins?.[0]?.Output)).toEqual(
+      Array(3).fill(`${'o'.repeat(2477)}\n---Output truncated---`),
+    );
+    await expect(list({ NextToken: 'bm90IGEgdG9rZW4=' })).rejects.toMatchObject({ name: 'InvalidNextToken' });
+    await expect(list({ MaxResults: 51 })).rejects.toMatchObject({ name: 'ValidationException' });
+  }, 30_000);
+
   it('refuses MaxConcurrency and MaxErrors outside the service patterns', async () => {
     for (const bad of [
       { MaxConcurrency: '0' },
@@ -191,6 +267,34 @@ describe('Run Command for several instances (real SDK, local endpoint, three age
       const again = await Promise.all(execs.map((e) => e.run(sh('cat /var/tmp/whoami'))));
       expect(again.map((r) => r.stdout)).toEqual(['h1', 'h2', 'h3']);
       expect(sends() - before).toBe(2);
+    }, 30_000);
+
+    it('a joint command is polled once for all its hosts: ListCommandInvocations, no GetCommandInvocation', async () => {
+      const { execs } = hosts(500);
+      const [gets, lists, t0] = [calls('GetCommandInvocation'), calls('ListCommandInvocations'), Date.now()];
+      const runs = await Promise.all(execs.map((e) => e.run(whoFails)));
+      expect(runs.map((r) => [r.code, r.stdout, r.stderr])).toEqual([
+        [0, 'h1', ''],
+        [7, 'h2', ''],
+        [0, 'h3', ''],
+      ]);
+      expect(calls('GetCommandInvocation') - gets).toBe(0);
+      // One list per look, for the three hosts: looks at 0.2, 0.5, 0.95, 1.6 s, then every second.
+      const looks = calls('ListCommandInvocations') - lists;
+      expect(looks).toBeGreaterThanOrEqual(1);
+      expect(looks).toBeLessThanOrEqual(4 + Math.ceil((Date.now() - t0) / 1000));
+    }, 30_000);
+
+    it('a joint command whose answer is longer than the listed 2,500 characters: each host its whole output, read with GetCommandInvocation', async () => {
+      const { execs } = hosts(500);
+      const gets = calls('GetCommandInvocation');
+      const runs = await Promise.all(
+        execs.map((e) => e.run(sh("head -c 5000 /dev/zero | tr '\\0' o; cat /var/tmp/whoami; echo bad >&2"))),
+      );
+      expect(runs.map((r) => [r.code, r.stdout, r.stderr])).toEqual(
+        NAMES.map((n) => [0, `${'o'.repeat(5000)}${n}`, 'bad\n']),
+      );
+      expect(calls('GetCommandInvocation') - gets).toBe(3);
     }, 30_000);
 
     it('different commands go one SendCommand each; a peer busy with another command or idle for a while is not waited for', async () => {

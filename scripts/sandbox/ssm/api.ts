@@ -1,7 +1,7 @@
 // The Run Command actions of the AmazonSSM JSON 1.1 API (X-Amz-Target: AmazonSSM.<Action>), on the
 // RunCommandModel. Shapes and error codes follow the service model the SDK is generated from.
 import { randomUUID } from 'node:crypto';
-import { FINAL, type Invocation, PLUGIN_OUTPUT_LIMIT, type RunCommandModel } from './model.ts';
+import { FINAL, type Invocation, pluginOutput, type RunCommandModel } from './model.ts';
 
 export class SsmError extends Error {
   readonly code: string;
@@ -168,7 +168,31 @@ function getCommandInvocation(model: RunCommandModel, body: Json): Json {
   };
 }
 
+/** ListCommandInvocations pages: MaxResults 1..50 (the service's CommandMaxResults), 50 by default. */
+const MAX_RESULTS = 50;
+
+/** An opaque NextToken: where the next page starts, valid only for the same query. */
+const pageToken = (query: string, at: number) =>
+  Buffer.from(JSON.stringify({ query, at })).toString('base64');
+
+function pageStart(token: unknown, query: string): number {
+  if (token === undefined) return 0;
+  try {
+    const t = JSON.parse(Buffer.from(String(token), 'base64').toString('utf8')) as {
+      query?: string;
+      at?: number;
+    };
+    if (t.query === query && Number.isInteger(t.at) && (t.at as number) > 0) return t.at as number;
+  } catch {}
+  throw new SsmError('InvalidNextToken', 'The specified token is not valid.');
+}
+
 function listCommandInvocations(model: RunCommandModel, body: Json): Json {
+  if (body.Filters !== undefined)
+    throw new SsmError('ValidationException', 'the sandbox endpoint does not filter ListCommandInvocations');
+  const max = body.MaxResults ?? MAX_RESULTS;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > MAX_RESULTS)
+    throw new SsmError('ValidationException', `MaxResults must be a whole number in 1..${MAX_RESULTS}`);
   const now = Date.now();
   const list = [...model.invocations.values()].filter(
     (i) =>
@@ -176,8 +200,11 @@ function listCommandInvocations(model: RunCommandModel, body: Json): Json {
       (body.CommandId === undefined || i.commandId === body.CommandId) &&
       (body.InstanceId === undefined || i.instanceId === body.InstanceId),
   );
+  const query = JSON.stringify([body.CommandId, body.InstanceId, body.Details]);
+  const at = pageStart(body.NextToken, query);
+  const page = list.slice(at, at + max);
   return {
-    CommandInvocations: list.map((i) => ({
+    CommandInvocations: page.map((i) => ({
       CommandId: i.commandId,
       InstanceId: i.instanceId,
       InstanceName: '',
@@ -190,18 +217,29 @@ function listCommandInvocations(model: RunCommandModel, body: Json): Json {
       TraceOutput: '',
       StandardOutputUrl: '',
       StandardErrorUrl: '',
-      CommandPlugins: body.Details
-        ? [
-            {
-              Name: PLUGIN,
-              Status: i.status,
-              StatusDetails: i.details,
-              ResponseCode: i.responseCode,
-              Output: i.stdout.slice(0, PLUGIN_OUTPUT_LIMIT),
-            },
-          ]
-        : [],
+      CommandPlugins: body.Details ? [plugin(i)] : [],
     })),
+    ...(at + max < list.length ? { NextToken: pageToken(query, at + max) } : {}),
+  };
+}
+
+/**
+ * The invocation's one plugin. Its Output: stdout and stderr as GetCommandInvocation shows them
+ * (stdout for Success/Failed, stderr once final), in the agent's combined and cut form.
+ */
+function plugin(i: Invocation): Json {
+  const final = FINAL.has(i.status);
+  const hasOut = i.status === 'Success' || i.status === 'Failed';
+  return {
+    Name: PLUGIN,
+    Status: i.status,
+    StatusDetails: i.details,
+    ResponseCode: i.responseCode,
+    ...(i.startedAt ? { ResponseStartDateTime: epoch(i.startedAt) } : {}),
+    ...(i.endedAt ? { ResponseFinishDateTime: epoch(i.endedAt) } : {}),
+    Output: final ? pluginOutput(hasOut ? i.stdout : '', i.stderr) : '',
+    StandardOutputUrl: '',
+    StandardErrorUrl: '',
   };
 }
 

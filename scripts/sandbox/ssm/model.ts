@@ -19,6 +19,28 @@ export const STDOUT_LIMIT = 24_000;
 export const STDERR_LIMIT = 8_000;
 /** ListCommandInvocations with Details: each plugin's Output holds only this many characters. */
 export const PLUGIN_OUTPUT_LIMIT = 2_500;
+const ERROR_TITLE = '\n----------ERROR-------\n';
+const OUT_CUT = '\n---Output truncated---';
+const ERR_CUT = '\n---Error truncated----';
+
+/**
+ * A plugin's Output in ListCommandInvocations: stdout, then stderr under a title, cut to
+ * PLUGIN_OUTPUT_LIMIT with a marker where either was cut, as amazon-ssm-agent's TruncateOutput
+ * builds it (the service returns the string the agent reported).
+ */
+export function pluginOutput(stdout: string, stderr: string, capacity = PLUGIN_OUTPUT_LIMIT): string {
+  const title = stderr.length > 0 ? ERROR_TITLE : '';
+  const room = capacity - title.length;
+  const half = Math.trunc(room / 2); // the agent's integer division
+  if (stdout.length + stderr.length < room) return stdout + title + stderr;
+  if (stdout.length > half && stderr.length > half) {
+    const each = Math.trunc((room - ERR_CUT.length - OUT_CUT.length) / 2);
+    return stdout.slice(0, each) + OUT_CUT + title + stderr.slice(0, each) + ERR_CUT;
+  }
+  if (stdout.length < half)
+    return stdout + title + stderr.slice(0, room - ERR_CUT.length - stdout.length) + ERR_CUT;
+  return stdout.slice(0, Math.max(0, room - OUT_CUT.length - stderr.length)) + OUT_CUT + title + stderr;
+}
 
 export type Invocation = {
   commandId: string;

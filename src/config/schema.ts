@@ -146,7 +146,7 @@ export const configSchema = z
           .positive()
           .optional()
           .describe(
-            "Expected build peak (MB); default: the last report's, else 450 (a Gradle build on a small box).",
+            "Expected build peak (MB); default: what the last build took on the host (or in the last report), else what the release's gradle.properties declares (the heap cap of org.gradle.jvmargs, Gradle's own -Xmx512m when unset), else 450.",
           ),
         newJvmMb: z
           .number()

@@ -135,6 +135,7 @@ function budgetLines(report: Report): string[] {
         measuredPeakPercent: number | null;
         buildMb?: number;
         buildFrom?: string;
+        buildBasis?: string;
         newJvmMb?: number;
         newJvmFrom?: string;
       }[]
@@ -146,7 +147,7 @@ function budgetLines(report: Report): string[] {
     '',
     ...budget.map(
       (b) =>
-        `- ${b.host}: predicted **${b.predictedPercent} %** (${b.strategy}, ${b.predictedMb} of ${b.totalMb} MB), measured peak **${b.measuredPeakPercent ?? '-'} %**${b.buildMb === undefined ? '' : `; build ${b.buildMb} MB (${b.buildFrom}), new JVM ${b.newJvmMb} MB (${b.newJvmFrom})`}`,
+        `- ${b.host}: predicted **${b.predictedPercent} %** (${b.strategy}, ${b.predictedMb} of ${b.totalMb} MB), measured peak **${b.measuredPeakPercent ?? '-'} %**${b.buildMb === undefined ? '' : `; build ${b.buildMb} MB (${b.buildBasis ?? b.buildFrom}), new JVM ${b.newJvmMb} MB (${b.newJvmFrom})`}`,
     ),
   ];
 }

@@ -5,6 +5,7 @@
 import type { DeployConfig, StaticHost } from '../config/schema.ts';
 import { check, type Executor } from '../executors/types.ts';
 import { type BudgetInput, budgetInputFrom } from '../memory/budget.ts';
+import type { BuildJvm } from '../memory/gradle.ts';
 import type { LoadBalancerPort } from '../ports.ts';
 import * as c from '../remote/commands.ts';
 import { layout } from '../remote/layout.ts';
@@ -23,6 +24,8 @@ export async function lookAtHost(opts: {
   others: Executor[];
   lb?: { port: LoadBalancerPort; arn: string };
   previous: MemorySample[];
+  /** What the release's Gradle files declare: the deploy's budget uses the same (src/cli/commands/gradle-files.ts). */
+  gradle?: BuildJvm[] | undefined;
   signal?: AbortSignal;
 }): Promise<HostLook> {
   const { config, exec, host } = opts;
@@ -38,7 +41,7 @@ export async function lookAtHost(opts: {
   }
   const peaks = parsePeaks((await run(readPeaks(l))).stdout);
   return {
-    input: budgetInputFrom(first, config.memory, config.app.build.where, opts.previous, peaks),
+    input: budgetInputFrom(first, config.memory, config.app.build.where, opts.previous, peaks, opts.gradle),
     otherHealthyTarget: await anotherHealthyTarget(opts),
     ...(oldPid ? { oldPid } : {}),
   };

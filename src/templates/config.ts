@@ -84,7 +84,7 @@ export default defineConfig({
     intervalSeconds: 1,
     source: 'auto', // or 'meminfo', or 'cgroup' (with cgroupPath: '/sys/fs/cgroup/...')
     warnPercent: 90, // the memory budget check before a host is touched warns above this peak
-    // buildPeakMb: 450, // expected build peak; default: the last report's, else 450
+    // buildPeakMb: 600, // expected build peak; default: the last build's, else gradle.properties' -Xmx, else 450
     // newJvmMb: 300, // expected RSS of the new JVM; default: the last report's, else the old JVM's
   },
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { memorySection } from '../../src/cli/commands/sampling.ts';
 import { analyzeMemory } from '../../src/memory/analysis.ts';
 import { budgetInputFrom, describeBudget, predictBudget } from '../../src/memory/budget.ts';
+import { gradleBuildJvms } from '../../src/memory/gradle.ts';
 import { summaryMarkdown } from '../../src/report/summary.ts';
 
 // The field numbers: 1 GiB box, ~200 MB of OS and agents, a 300 MB JVM, a 450 MB Gradle build.
@@ -86,7 +87,58 @@ describe('the budget inputs: measured on the host before the report before the d
     // 516 MB build measured 76.6-81.3 %; clipping the base at 0 put the prediction 15 MB higher.
     const b = predictBudget(budgetInputFrom(first, memory, 'host', [], { buildMb: 516, newJvmMb: 308 }));
     expect(b.baseMb).toBe(-15);
-    expect(b.peaks.swap).toBe(810);
+    // The build's RSS carries the same over-count as the old JVM's (the same JDK files): two JVMs at
+    // once take it off twice, -15 + 309 + 516 - 15; one at a time (stop-first) once, -15 + 516.
+    expect(b.peaks.swap).toBe(795);
+    expect(b.peaks['build-first']).toBe(795);
+    expect(b.peaks['stop-first']).toBe(501);
+  });
+  it('a positive base says nothing about the over-count: nothing more comes off', () => {
+    const b = predictBudget({ ...field, usedMb: 500, oldJvmMb: 300 });
+    expect([b.baseMb, b.peaks.swap]).toEqual([200, 950]);
+  });
+
+  // Before any build was measured: what the release's gradle.properties declares (src/memory/gradle.ts).
+  describe('the budget takes the declared figure when nothing measured it', () => {
+    const declared = gradleBuildJvms({
+      properties: 'org.gradle.jvmargs=-Xmx528m -XX:+UseSerialGC -Xmn32m\n',
+      scripts: [],
+    });
+    it('first deploy: the build figure from gradle.properties, and the plan says so', () => {
+      const i = budgetInputFrom(first, memory, 'host', [], {}, declared);
+      expect([i.buildPeakMb, i.from?.build]).toEqual([528, 'gradle']);
+      expect(describeBudget('h1', predictBudget(i), i, 'swap')).toContain(
+        'build 528 MB (Gradle daemon -Xmx528m from gradle.properties)',
+      );
+      // Gradle's default when the file sets nothing: 512 MB of heap.
+      const d = budgetInputFrom(
+        first,
+        memory,
+        'host',
+        [],
+        {},
+        gradleBuildJvms({ properties: '', scripts: [] }),
+      );
+      expect([d.buildPeakMb, d.buildBasis]).toEqual([512, "Gradle daemon -Xmx512m from Gradle's default"]);
+    });
+    it('memory.buildPeakMb overrides it', () => {
+      const i = budgetInputFrom(first, { ...memory, buildPeakMb: 700 }, 'host', [], {}, declared);
+      expect([i.buildPeakMb, i.from?.build, i.buildBasis]).toEqual([700, 'config', undefined]);
+    });
+    it("what an earlier build measured wins over it: the host's record, else the last report", () => {
+      const host = budgetInputFrom(first, memory, 'host', [], { buildMb: 529 }, declared);
+      expect([host.buildPeakMb, host.from?.build]).toEqual([529, 'host']);
+      expect(describeBudget('h1', predictBudget(host), host, 'swap')).toContain(
+        'build 529 MB (the last build on this host)',
+      );
+      const report = [{ ...first, t: 9, buildRssKb: 520 * 1024 }];
+      const r = budgetInputFrom(first, memory, 'host', report, {}, declared);
+      expect([r.buildPeakMb, r.from?.build]).toEqual([520, 'report']);
+    });
+    it('nothing declared and nothing measured: the flat default', () => {
+      const i = budgetInputFrom(first, memory, 'host', [], {}, undefined);
+      expect([i.buildPeakMb, i.from?.build]).toEqual([450, 'default']);
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import { lookAtHost } from '../../strategy/auto-look.ts';
 import type { Io } from '../io.ts';
 import { loadBalancerFor } from './aws.ts';
 import { connectHost } from './connect.ts';
+import { declaredGradleBuild } from './gradle-files.ts';
 import { previousSamples } from './sampling.ts';
 
 export async function resolveAuto(opts: {
@@ -24,6 +25,8 @@ export async function resolveAuto(opts: {
   const { config, io } = opts;
   const lb = await loadBalancerFor(config);
   const previous = previousSamples(resolve(io.cwd, opts.reportDir ?? config.report.dir));
+  // The same build figure the deploy's budget will use: auto decides on what the run will check.
+  const gradle = await declaredGradleBuild(config.app.source, io.cwd);
   const execs = new Map<string, Executor>();
   try {
     // Without a target group the other hosts' own /health says whether another target serves.
@@ -33,7 +36,7 @@ export async function resolveAuto(opts: {
     for (const host of opts.hosts) {
       const exec = execs.get(host.name)!;
       const others = [...execs.entries()].filter(([n]) => n !== host.name).map(([, e]) => e);
-      const look = await lookAtHost({ config, host, exec, others, previous, ...(lb ? { lb } : {}) });
+      const look = await lookAtHost({ config, host, exec, others, previous, gradle, ...(lb ? { lb } : {}) });
       const budget = predictBudget(look.input);
       looks.push({
         host: host.name,

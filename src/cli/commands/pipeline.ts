@@ -30,6 +30,7 @@ import type { Io } from '../io.ts';
 import { interruptOnSignals } from '../signals.ts';
 import { type Balancer, loadBalancer } from './balancer.ts';
 import { connectHost } from './connect.ts';
+import { declaredGradleBuild } from './gradle-files.ts';
 import { makePlan, type Planned } from './plan.ts';
 import { openRunOutput, type RunOutput } from './run-output.ts';
 import {
@@ -180,14 +181,15 @@ function prepareHost(s: Session): NonNullable<DeployDeps['prepare']> {
   const { config } = s.planned;
   const startEpochMs = s.clock.now();
   const previous = s.kind === 'deploy' ? previousSamples(s.reportDir) : [];
+  // Read once for every host: what the release's Gradle files declare, before any upload.
+  const gradle = s.kind === 'deploy' ? declaredGradleBuild(config.app.source, s.io.cwd) : undefined;
   return async (host, exec) => {
     const warn = (message: string) => s.output.emit({ kind: 'log', host: host.name, level: 'warn', message });
     const sampler = await beginSampling(exec, host.name, config, startEpochMs, warn);
     s.samplers.push(sampler);
     if (s.kind !== 'deploy') return;
-    const strict = Boolean(s.values.strict);
-    const hostPeaks = await readHostPeaks(exec, config);
-    const budget = await checkBudget({ sampler, config, previous, hostPeaks, strict, warn });
+    const inputs = { previous, hostPeaks: await readHostPeaks(exec, config), gradle: await gradle };
+    const budget = await checkBudget({ sampler, config, ...inputs, strict: Boolean(s.values.strict), warn });
     if (budget) s.budgets.push(budget);
   };
 }

@@ -13,6 +13,7 @@ import {
   REMEDIES,
 } from '../../memory/budget.ts';
 import { type SamplerRun, startSampler } from '../../memory/collect.ts';
+import type { BuildJvm } from '../../memory/gradle.ts';
 import { analyzeOverlap } from '../../memory/overlap.ts';
 import * as c from '../../remote/commands.ts';
 import { layout } from '../../remote/layout.ts';
@@ -73,10 +74,12 @@ export type BudgetRecord = {
   predictedMb: number;
   totalMb: number;
   oldJvmMb: number;
-  /** The terms beside the old JVM, and where each came from (config, host, report, default). */
+  /** The terms beside the old JVM, and where each came from (config, host, report, gradle, default). */
   baseMb: number;
   buildMb: number;
   buildFrom: string;
+  /** buildFrom 'gradle': the flags and files the figure was made from. */
+  buildBasis?: string;
   newJvmMb: number;
   newJvmFrom: string;
 };
@@ -120,6 +123,8 @@ export async function checkBudget(opts: {
   previous: MemorySample[];
   /** What the last deploy measured on this host (src/remote/peaks.ts). */
   hostPeaks?: HostPeaks;
+  /** What the release's Gradle files declare (src/cli/commands/gradle-files.ts). */
+  gradle?: BuildJvm[] | undefined;
   strict: boolean;
   warn: (message: string) => void;
 }): Promise<BudgetRecord | undefined> {
@@ -134,6 +139,7 @@ export async function checkBudget(opts: {
     opts.config.app.build.where,
     opts.previous,
     opts.hostPeaks,
+    opts.gradle,
   );
   const oldJvmMb = input.oldJvmMb;
   const budget = predictBudget(input);
@@ -148,6 +154,7 @@ export async function checkBudget(opts: {
     baseMb: Math.round(budget.baseMb),
     buildMb: Math.round(input.buildPeakMb),
     buildFrom: input.from?.build ?? 'default',
+    ...(input.buildBasis ? { buildBasis: input.buildBasis } : {}),
     newJvmMb: Math.round(input.newJvmMb),
     newJvmFrom: input.from?.newJvm ?? 'old JVM',
   };

@@ -29,6 +29,12 @@ export class Pacer {
     this.nextAt = Math.max(this.nextAt, Date.now() + this.gapMs);
   }
 
+  /** A dropped connection or a server error: back off as for throttling, not counted as one. */
+  failed(): void {
+    this.gapMs = Math.min(this.maxMs, this.gapMs * 2);
+    this.nextAt = Math.max(this.nextAt, Date.now() + this.gapMs);
+  }
+
   ok(): void {
     this.gapMs = Math.max(this.baseMs, this.gapMs * 0.9);
   }

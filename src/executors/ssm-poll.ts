@@ -10,6 +10,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import type { Pacer } from './pacer.ts';
+import { ReadAttempts } from './ssm-reads.ts';
 import { fromPluginOutput } from './ssm-script.ts';
 
 /** What the executor reads of an invocation (GetCommandInvocation's answer, or one made from a listed one). */
@@ -25,7 +26,6 @@ export const FIRST_POLL_MS = 200;
 export const MAX_POLL_MS = 1000;
 /** The most a page may hold (the service's CommandMaxResults): a joint command has at most 50 instances. */
 const PAGE = 50;
-const errName = (e: unknown) => (e as { name?: string }).name ?? '';
 
 type Waiter = {
   resolve: (inv: CommandInvocation | undefined) => void;
@@ -119,10 +119,11 @@ export class CommandPoll {
       }
   }
 
-  /** Every page; a throttled page is asked again once the pacer allows (nothing was answered). */
+  /** Every page; a page that failed (throttled, 5xx, dropped) is asked again once the pacer allows. */
   private async list(): Promise<CommandInvocation[]> {
     const all: CommandInvocation[] = [];
     let token: string | undefined;
+    const reads = new ReadAttempts(this.o.pacer);
     for (;;) {
       await this.o.pacer.slot();
       try {
@@ -134,13 +135,12 @@ export class CommandPoll {
             ...(token ? { NextToken: token } : {}),
           }),
         );
-        this.o.pacer.ok();
+        reads.ok();
         all.push(...(out.CommandInvocations ?? []));
         token = out.NextToken || undefined;
         if (!token) return all;
       } catch (e) {
-        if (errName(e) !== 'ThrottlingException') throw e;
-        this.o.pacer.throttled();
+        reads.again(e);
       }
     }
   }

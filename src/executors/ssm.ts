@@ -24,6 +24,7 @@ import {
   MAX_POLL_MS,
   WAITING,
 } from './ssm-poll.ts';
+import { ReadAttempts } from './ssm-reads.ts';
 import { pageCount, pageScript, parseRun, parseSweep, runScript, sweepScript } from './ssm-script.ts';
 import type { CmdResult, Executor, RunOptions } from './types.ts';
 
@@ -156,6 +157,7 @@ export class SsmExecutor implements Executor {
     let cancelled = false;
     const visibleBy = Date.now() + (this.t.visibilityTimeoutMs ?? 30_000);
     let delay = FIRST_POLL_MS;
+    const reads = new ReadAttempts(this.t.pacer);
     for (;;) {
       if (signal?.aborted && !cancelled) {
         cancelled = true;
@@ -168,7 +170,7 @@ export class SsmExecutor implements Executor {
         const inv = await this.t.client.send(
           new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: this.t.instanceId }),
         );
-        this.t.pacer.ok();
+        reads.ok();
         const status = inv.Status ?? '';
         if (FINAL.has(status)) {
           if (cancelled) await this.sweep(runId);
@@ -176,8 +178,7 @@ export class SsmExecutor implements Executor {
         }
         if (!WAITING.has(status)) throw new Error(`Run Command on ${this.name}: unknown status '${status}'`);
       } catch (e) {
-        if (errName(e) === 'ThrottlingException') this.t.pacer.throttled();
-        else if (errName(e) !== 'InvocationDoesNotExist' || Date.now() > visibleBy) throw e;
+        if (errName(e) !== 'InvocationDoesNotExist' || Date.now() > visibleBy) reads.again(e);
       }
     }
   }
@@ -206,35 +207,35 @@ export class SsmExecutor implements Executor {
     return this.invocation(commandId);
   }
 
-  /** GetCommandInvocation once (again after throttling). */
+  /** GetCommandInvocation once (again after throttling, a 5xx or a dropped connection). */
   private async invocation(commandId: string): Promise<Invocation> {
+    const reads = new ReadAttempts(this.t.pacer);
     for (;;) {
       await this.t.pacer.slot();
       try {
         const inv = await this.t.client.send(
           new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: this.t.instanceId }),
         );
-        this.t.pacer.ok();
+        reads.ok();
         return inv;
       } catch (e) {
-        if (errName(e) !== 'ThrottlingException') throw e;
-        this.t.pacer.throttled();
+        reads.again(e);
       }
     }
   }
 
   private async cancel(commandId: string): Promise<void> {
+    const reads = new ReadAttempts(this.t.pacer);
     for (let i = 0; i < 20; i++) {
       await this.t.pacer.slot();
       try {
         await this.t.client.send(
           new CancelCommandCommand({ CommandId: commandId, InstanceIds: [this.t.instanceId] }),
         );
-        this.t.pacer.ok();
+        reads.ok();
         return;
       } catch (e) {
-        if (errName(e) !== 'ThrottlingException') throw e;
-        this.t.pacer.throttled();
+        reads.again(e);
       }
     }
   }

@@ -104,6 +104,41 @@ describe('ssm transport (real SDK, local endpoint, a real agent)', () => {
     expect(pacer.throttles).toBeGreaterThan(0);
   }, 60_000);
 
+  it('rides out a dropped connection and a 500 while it polls: the command still answers', async () => {
+    // A read is safe to repeat; under load a reused keep-alive connection is reset now and then.
+    endpoint.faults.drop.GetCommandInvocation = 2;
+    endpoint.faults.error.GetCommandInvocation = 1;
+    const r = await new SsmExecutor(target()).run(sh('sleep 1; echo ok'));
+    expect([r.code, r.stdout]).toEqual([0, 'ok\n']);
+    expect([endpoint.faults.drop.GetCommandInvocation, endpoint.faults.error.GetCommandInvocation]).toEqual([
+      0, 0,
+    ]);
+  }, 30_000);
+
+  it('gives up on a read that keeps failing, after a bounded number of tries', async () => {
+    endpoint.faults.drop.GetCommandInvocation = 1000;
+    const before = endpoint.counts.GetCommandInvocation?.calls ?? 0;
+    try {
+      await expect(new SsmExecutor(target()).run(sh('echo never read'))).rejects.toThrow(
+        /ECONNRESET|socket hang up/,
+      );
+      const tries = (endpoint.counts.GetCommandInvocation?.calls ?? 0) - before;
+      expect(tries).toBeGreaterThan(1);
+      expect(tries).toBeLessThanOrEqual(8);
+    } finally {
+      endpoint.faults.drop.GetCommandInvocation = 0;
+    }
+  }, 60_000);
+
+  it('never sends a SendCommand again whose answer was lost (it may have run): the connection is lost', async () => {
+    endpoint.faults.drop.SendCommand = 1;
+    const before = endpoint.model.invocations.size;
+    const r = await new SsmExecutor(target()).run(sh('echo once'));
+    expect([r.code, r.connectionLost]).toEqual([255, true]);
+    expect(r.stderr).toMatch(/SendCommand to h1 failed: .*(socket hang up|ECONNRESET)/);
+    expect(endpoint.model.invocations.size).toBe(before + 1);
+  }, 30_000);
+
   it("an execution timeout is the agent's 137 with the status in stderr", async () => {
     const r = await new SsmExecutor(target({ executionTimeoutSeconds: 1 })).run(sh('sleep 20'));
     expect(r.code).toBe(137);

@@ -18,6 +18,21 @@ export type SsmEndpointOptions = {
   log?: (line: string) => void;
 };
 
+/**
+ * Faults a test sets on a running endpoint, each for the next N requests of an action: `drop`
+ * handles the request and then closes the connection without an answer (the caller sees ECONNRESET
+ * and cannot tell whether it was done); `error` answers 500 InternalServerError without handling it.
+ */
+export type Faults = { drop: Record<string, number>; error: Record<string, number> };
+
+/** One of the next N of this action? (counts it down) */
+function due(table: Record<string, number>, action: string): boolean {
+  const left = table[action] ?? 0;
+  if (left <= 0) return false;
+  table[action] = left - 1;
+  return true;
+}
+
 export const DEFAULT_THROTTLE: Throttle = { rate: 10, burst: 20 };
 const TARGET_PREFIX = 'AmazonSSM.';
 const AGENT_POLL_MS = 15_000;
@@ -70,6 +85,7 @@ async function api(
   model: RunCommandModel,
   buckets: Buckets,
   counts: CallCounts,
+  faults: Faults,
   req: IncomingMessage,
   res: ServerResponse,
 ) {
@@ -99,7 +115,10 @@ async function api(
     } catch {
       throw new SsmError('SerializationException', 'body is not JSON');
     }
-    send(res, 200, handler(model, body));
+    if (due(faults.error, action)) throw new SsmError('InternalServerError', 'injected', 500);
+    const answer = handler(model, body);
+    if (due(faults.drop, action)) return void req.socket.destroy();
+    send(res, 200, answer);
   } catch (e) {
     const err = e instanceof SsmError ? e : new SsmError('InternalServerError', (e as Error).message, 500);
     send(res, err.status, { __type: err.code, message: err.message });
@@ -141,6 +160,7 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions) {
   const model = new RunCommandModel({ ...DEFAULT_MODEL, ...opts.model });
   const buckets = new Buckets(opts.throttle ?? DEFAULT_THROTTLE);
   const counts: CallCounts = {};
+  const faults: Faults = { drop: {}, error: {} };
   const fail = (res: ServerResponse) => (e: Error) => {
     opts.log?.(`[ssm] ${e.message}`);
     if (!res.headersSent) send(res, 500, { __type: 'InternalServerError', message: e.message });
@@ -148,7 +168,9 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions) {
   const both = opts.agentHost === undefined;
   const apiServer = createServer((req, res) => {
     const toAgent = both && req.url?.startsWith('/agent/');
-    (toAgent ? agentChannel(model, req, res) : api(model, buckets, counts, req, res)).catch(fail(res));
+    (toAgent ? agentChannel(model, req, res) : api(model, buckets, counts, faults, req, res)).catch(
+      fail(res),
+    );
   });
   const port = await listen(apiServer, opts.port, opts.host ?? '127.0.0.1');
   const servers = [apiServer];
@@ -165,6 +187,7 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions) {
   return {
     model,
     counts,
+    faults,
     port,
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     agentUrl: `http://${opts.agentHost ?? opts.host ?? '127.0.0.1'}:${agentPort}`,

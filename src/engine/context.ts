@@ -32,7 +32,7 @@ export type HostState = {
   drainWaited?: boolean;
   /** Load-balancer node addresses the drain saw keep connections to the app (waits.ts). */
   lbNodes?: string[];
-  /** deregister mode: RegisterTargets was sent for the new JVM (a failed after-hook withdraws it). */
+  /** deregister mode: RegisterTargets was sent for the new JVM (health's undo withdraws it: withdraw.ts). */
   admitted?: boolean;
   /** The hooks that ran on this host, in order (docs/hooks.md; the report's hosts[].hooks). */
   hookRuns?: HookRun[];

@@ -4,13 +4,11 @@
 // undone; after the start: the host's undo). onFailure runs after a host's undo (host.ts) and never
 // replaces its error.
 import { configRedactor } from '../core/redact.ts';
-import { drainMode } from '../drain/registry.ts';
 import type { HookContext } from '../hooks/env.ts';
 import { type HookDeps, type HookRun, runFailureHooks, runHooks } from '../hooks/run.ts';
 import { HOOK_POINTS, type HookName, type StepHook } from '../hooks/schema.ts';
 import type { HostCtx, Step, StepRuns } from './context.ts';
-import { reopenMaintenance } from './maintenance.ts';
-import { waitUntilDrained } from './waits.ts';
+import { withdrawNewJvm } from './withdraw.ts';
 
 /** The step a hook runs next to, in this host's own order (a swap's beforeDrain is before start). */
 function neighbour(ctx: HostCtx, hook: StepHook): string {
@@ -69,24 +67,13 @@ function hookStep(name: StepHook, withdraw: boolean): Step {
       const runs = await runHooks(hooks, contextOf(ctx, name, neighbour(ctx, name)), deps);
       return runs.map(describeRun).join('; ') || 'no hooks';
     },
-    ...(withdraw ? { undo: withdrawNew } : {}),
+    ...(withdraw ? { undo: withdrawNewJvm } : {}),
   };
 }
 
 /** A hook point's runs (src/runbook/steps/hooks.ts): a swap's never withdraw (its admit's undo does). */
 export function hookRuns(name: StepHook, withdraw: boolean): StepRuns {
   return { rolling: hookStep(name, withdraw), swap: hookStep(name, false) };
-}
-
-/**
- * The new JVM out of service and drained before start's undo stops it (a failed after-hook); the
- * only target behind the maintenance rule is withdrawn by putting the rule up again.
- */
-async function withdrawNew(ctx: HostCtx): Promise<void> {
-  const out = ctx.state.maintenance
-    ? await reopenMaintenance(ctx)
-    : await drainMode(ctx.config.drain).withdraw(ctx);
-  if (out) await waitUntilDrained(ctx);
 }
 
 /**

@@ -80,7 +80,7 @@ export async function closeMaintenance(ctx: HostCtx): Promise<string | undefined
 }
 
 /**
- * A failed after-hook once admit removed the rule (the new JVM serves): the rule goes up again, so
+ * A failure once admit removed the rule (the new JVM serves; withdraw.ts): the rule goes up again, so
  * the new JVM is taken away and the previous release restored behind it; the drain's undo removes
  * it. False when the rule is still up (nothing routes to the new JVM) or was never used.
  */

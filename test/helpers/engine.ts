@@ -16,8 +16,8 @@ import { baseConfig } from './config.ts';
 
 /**
  * The rolling runbook from the drain to the end when nothing comes between (no build after the
- * stop, no hooks): written by hand, so that a change to the order in src/runbook/sequence.ts fails
- * the tests that expect it.
+ * stop, no hooks): written by hand, so that a change to the order (the steps' ranks in
+ * src/runbook/steps/) fails the tests that expect it.
  */
 export const DRAIN_TO_SETTLE = ['drain', 'wait', 'stop', 'start', 'health', 'admit', 'settle'];
 

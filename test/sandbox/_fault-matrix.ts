@@ -219,6 +219,21 @@ export const ROWS: Row[] = [
   sigint('start', 'release.switch', 1, 'old', 5),
   sigint('start', 'jvm.start', 1, 'old', 5),
   sigint('health', 300, 1, 'old', 5),
+  {
+    id: 'settle-probe-lost',
+    file: 8,
+    fault: 'the settle fails while the new JVM serves',
+    how: "every SSH connection of h1 reset while the settle's last `health.probe` runs: its answer is lost, the settle fails after every node routes to the new JVM",
+    exit: 1,
+    serving: 'old',
+    during: async (ctx) => {
+      await atStep(ctx, 'settle');
+      await armFault(ctx.h1, COMMAND_TEXT['health.probe'], 'drop');
+    },
+    check: (_ctx, d) => {
+      if (!/settle FAILED/.test(d.exit.stdout)) throw new Error('the settle step did not fail');
+    },
+  },
   // Once the new JVM is healthy the host finishes; with every selected host deployed, exit 0.
   sigint('admit', 0, 0, 'new', 8),
   sigint('settle', 0, 0, 'new', 4),

@@ -32,7 +32,7 @@ sandboxDescribe('a failing after-hook in the sandbox', () => {
     const names = h1.steps.map((s) => s.name);
     expect(names.slice(names.indexOf('afterHealthy'))).toEqual([
       'afterHealthy',
-      'undo:afterHealthy',
+      'undo:health',
       'undo:start',
       'undo:build',
       'undo:drain',

@@ -280,6 +280,35 @@ describe('settle (new JVM dies after healthy)', () => {
   });
 });
 
+describe('settle (the new JVM serves)', () => {
+  it('a settle that fails once the new JVM serves: flipped and drained before it is stopped (no hooks)', async () => {
+    const host = fakeHosts();
+    let settling = false;
+    let dropped = false;
+    const r = await runEngine({
+      respond: (name, cmd) => {
+        const answer = host(name, cmd);
+        if (name === 'a' && cmd.kind === 'mark' && cmd.argv.includes('settle')) settling = true;
+        // The settle's own probe loses its answer (a dropped connection); the JVM still serves.
+        if (name === 'a' && settling && !dropped && cmd.kind === 'health.probe') {
+          dropped = true;
+          return { code: 255, stdout: '' };
+        }
+        return answer;
+      },
+    });
+    expect(r.run.exitCode).toBe(1);
+    expect(stepNames(r, 'a')).toContain('settle FAILED');
+    const onA = commands(r, 'a');
+    const posts = onA.flatMap((e, i) => (e.kind === 'drain.post' ? [i] : []));
+    expect(posts).toHaveLength(2); // the old JVM's drain, then the new one's withdrawal
+    const stopNew = onA.findIndex((e) => e.kind === 'jvm.stop' && e.command.includes('4343'));
+    expect(stopNew).toBeGreaterThan(posts[1]!);
+    expect(onA.slice(posts[1]!, stopNew).some((e) => e.kind === 'traffic.sample')).toBe(true);
+    expect(r.run.hosts[0]!.outcome.steps.map((s) => s.name)).toContain('undo:health');
+  });
+});
+
 describe('locks (item 8)', () => {
   it('an error taking the lock on the second host gives back the first', async () => {
     const log: string[] = [];

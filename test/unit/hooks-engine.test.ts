@@ -181,7 +181,9 @@ describe('hooks in the runbook', () => {
     // The drain was waited out between the flip and the stop.
     expect(onA.slice(posts[1]!, stopNew).some((r) => r.kind === 'traffic.sample')).toBe(true);
     expect(onA.slice(stopNew).some((r) => r.kind === 'jvm.start')).toBe(true); // the previous release
-    expect(run.hosts[0]!.outcome.steps.map((s) => s.name)).toContain('undo:afterHealthy');
+    // health's undo withdraws it: the hook has no undo of its own (its step came after health).
+    expect(run.hosts[0]!.outcome.steps.map((s) => s.name)).toContain('undo:health');
+    expect(run.hosts[0]!.outcome.steps.map((s) => s.name)).not.toContain('undo:afterHealthy');
   });
 
   it('a failing afterDeploy (deregister): deregistered and drained before the stop, registered again after the restore', async () => {

@@ -131,9 +131,9 @@ const STOP_FIRST: Partial<Record<StepName, string>> = {
   stop: 'drain upload',
   build: 'build drain upload',
   start: 'start build drain upload',
-  health: 'start build drain upload',
-  admit: 'start build drain upload',
-  settle: 'start build drain upload',
+  health: 'health start build drain upload',
+  admit: 'health start build drain upload',
+  settle: 'health start build drain upload',
 };
 const BUILD_FIRST: Partial<Record<StepName, string>> = {
   preflight: '',
@@ -143,9 +143,9 @@ const BUILD_FIRST: Partial<Record<StepName, string>> = {
   wait: 'drain build upload',
   stop: 'drain build upload',
   start: 'start drain build upload',
-  health: 'start drain build upload',
-  admit: 'start drain build upload',
-  settle: 'start drain build upload',
+  health: 'health start drain build upload',
+  admit: 'health start drain build upload',
+  settle: 'health start drain build upload',
 };
 // A swap: before the old port is deregistered the new port is taken out and the new JVM stopped
 // (the old one never stopped serving); once it has been, the old port is restored first.
@@ -167,9 +167,9 @@ const ROLLBACK: Partial<Record<StepName, string>> = {
   wait: 'drain',
   stop: 'drain',
   start: 'start drain',
-  health: 'start drain',
-  admit: 'start drain',
-  settle: 'start drain',
+  health: 'health start drain',
+  admit: 'health start drain',
+  settle: 'health start drain',
 };
 
 describe('the failure table, row by row', () => {

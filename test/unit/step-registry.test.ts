@@ -69,6 +69,7 @@ describe('a step of its own, registered in a copy of the registry', () => {
       ?.outcome.steps.filter((s) => s.name.startsWith('undo:'));
     expect(undos?.map((s) => s.name)).toEqual([
       'undo:smoke',
+      'undo:health',
       'undo:start',
       'undo:build',
       'undo:drain',
@@ -78,8 +79,10 @@ describe('a step of its own, registered in a copy of the registry', () => {
 
   it("the failure table, the plan schema's step enum and contracts.md's orders list it", () => {
     const failures = withFailureTable(readFileSync(join(root, 'docs/failures.md'), 'utf8'), REGISTRY);
-    expect(failures).toContain('| smoke | `undo:smoke` (page-someone), `undo:start` (stop-new-jvm),');
-    expect(failures).toMatch(/\| settle \| `undo:smoke` \(page-someone\), `undo:start`/);
+    expect(failures).toContain(
+      '| smoke | `undo:smoke` (page-someone), `undo:health` (withdraw-new-jvm), `undo:start`',
+    );
+    expect(failures).toMatch(/\| settle \| `undo:smoke` \(page-someone\), `undo:health`/);
     const schema = withPlanEnums(readFileSync(join(root, 'schema/plan.schema.json'), 'utf8'), REGISTRY);
     expect(JSON.parse(schema).properties.steps.items.enum).toContain('smoke');
     const orders = withStepOrders(readFileSync(join(root, 'docs/contracts.md'), 'utf8'), REGISTRY);

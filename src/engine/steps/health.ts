@@ -2,6 +2,7 @@
 import { next, onPort } from '../../strategy/swap-ports.ts';
 import type { StepRun, StepRuns } from '../context.ts';
 import { waitForHealthy } from '../health.ts';
+import { withdrawNewJvm } from '../withdraw.ts';
 
 const health: StepRun = {
   async run(ctx) {
@@ -12,6 +13,7 @@ const health: StepRun = {
 };
 
 export const runs: StepRuns = {
-  rolling: health,
+  // Once healthy the new JVM may serve: out of service before start's undo stops it.
+  rolling: { ...health, undo: withdrawNewJvm },
   swap: { run: (ctx) => health.run(onPort(ctx, next(ctx))) },
 };

@@ -14,8 +14,9 @@ function hookEstimate(name: StepHook) {
   };
 }
 
-// Once the new JVM may serve, a failed after-hook withdraws it before start's undo stops it; a
-// swap's need none (its admit's undo drains the new port first).
+// afterStart comes before health: the new JVM may already serve, so its undo withdraws it before
+// start's undo stops it. After health, health's own undo does (and a swap's admit undo drains the
+// new port first).
 const hook = <const N extends StepHook>(name: N, order: Partial<Record<Order, number>>, withdraws: boolean) =>
   defineStep({
     name,
@@ -28,5 +29,5 @@ const hook = <const N extends StepHook>(name: N, order: Partial<Record<Order, nu
 
 export const beforeDrain = hook('beforeDrain', { 'stop-first': 28, 'build-first': 28, swap: 28 }, false);
 export const afterStart = hook('afterStart', { 'stop-first': 75, 'build-first': 75, swap: 75 }, true);
-export const afterHealthy = hook('afterHealthy', { 'stop-first': 85, 'build-first': 85, swap: 85 }, true);
-export const afterDeploy = hook('afterDeploy', { 'stop-first': 110, 'build-first': 110, swap: 160 }, true);
+export const afterHealthy = hook('afterHealthy', { 'stop-first': 85, 'build-first': 85, swap: 85 }, false);
+export const afterDeploy = hook('afterDeploy', { 'stop-first': 110, 'build-first': 110, swap: 160 }, false);

@@ -3,7 +3,7 @@
 // failure: abort or undo, per HOOK_POINTS); onFailure's hooks never throw: the error they report
 // stays the deploy's error.
 import type { Executor } from '../executors/types.ts';
-import { hookCmd, TIMED_OUT } from '../remote/hook.ts';
+import { hookCmd, KILL_AFTER_SECONDS, TIMED_OUT } from '../remote/hook.ts';
 import { type HookContext, hookEnv } from './env.ts';
 import type { Hook, HookName } from './schema.ts';
 
@@ -88,11 +88,15 @@ async function runOne(
 ): Promise<HookRun> {
   const exec = hook.where === 'local' ? deps.local : deps.host;
   const dir = hook.where === 'local' ? deps.localDir : deps.hostDir;
+  // On the host the command's deadline is the hook's limit and kill grace: the transport ends it
+  // there even where `timeout` did not (ssm: executionTimeout; ssh: the channel closed, exit 124).
+  const deadline = Date.now() + (hook.timeoutSeconds + KILL_AFTER_SECONDS) * 1000;
   // The backstop where the host (or this machine) has no `timeout`: 10 s after its own limit.
   const limit = AbortSignal.timeout((hook.timeoutSeconds + 10) * 1000);
   const signal = deps.signal ? AbortSignal.any([deps.signal, limit]) : limit;
+  const opts = hook.where === 'host' ? { signal, deadline } : { signal };
   const t0 = performance.now();
-  const result = await exec.run(hookCmd(hook, dir, env), { signal }).catch((error: unknown) => ({
+  const result = await exec.run(hookCmd(hook, dir, env), opts).catch((error: unknown) => ({
     code: 1,
     stdout: '',
     stderr: limit.aborted ? '' : String((error as Error).message),

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { redactor } from '../../src/core/redact.ts';
 import { LocalExecutor } from '../../src/executors/local.ts';
 import { type Recorded, RecordingExecutor } from '../../src/executors/recording.ts';
+import type { RunOptions } from '../../src/executors/types.ts';
 import { type HookContext, hookEnv } from '../../src/hooks/env.ts';
 import { HookError, runFailureHooks, runHooks } from '../../src/hooks/run.ts';
 import { HOOK_POINTS, hooksSchema } from '../../src/hooks/schema.ts';
@@ -162,6 +163,35 @@ describe('runHooks on real processes', () => {
     expect(Date.now() - t0).toBeLessThan(9000);
     expect(error.run).toMatchObject({ timedOut: true, code: 124 });
     expect(error.message).toMatch(/^hook beforeDrain \(host\) failed on web-1 \(timed out\)/);
+  });
+
+  it("a host hook's command carries its limit and the kill grace as its deadline on the host; a local one none", async () => {
+    const seen: { host: string; deadline: number | undefined }[] = [];
+    const spy = (name: string) => {
+      const inner = new RecordingExecutor(name);
+      return Object.assign(Object.create(inner) as RecordingExecutor, {
+        run: (cmd: never, o: RunOptions = {}) => {
+          seen.push({ host: name, deadline: o.deadline });
+          return inner.run(cmd, o);
+        },
+      });
+    };
+    const deps = { ...setup().deps, host: spy('web-1'), local: spy('local') };
+    const t0 = Date.now();
+    await runHooks(
+      [
+        { run: './bin/migrate', where: 'host', timeoutSeconds: 60 },
+        { run: 'notify', where: 'local', timeoutSeconds: 10 },
+      ],
+      ctx(),
+      deps,
+    );
+    const t1 = Date.now();
+    expect(seen.map((s) => s.host)).toEqual(['web-1', 'local']);
+    // SIGTERM at 60 s, SIGKILL 5 s later (docs/hooks.md): the host's deadline is then.
+    expect(seen[0]!.deadline).toBeGreaterThanOrEqual(t0 + 65_000);
+    expect(seen[0]!.deadline).toBeLessThanOrEqual(t1 + 65_000);
+    expect(seen[1]!.deadline).toBeUndefined();
   });
 
   it('onFailure: every hook tried, none throws, a failure is a warning; secrets redacted', async () => {

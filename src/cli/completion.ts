@@ -149,7 +149,9 @@ function fishOption(condition: string, [k, o]: [string, Opt]): string {
 }
 
 // The command word, skipping options before it and the value of -c/--config (fish's own
-// __fish_use_subcommand would take that value for the command).
+// __fish_use_subcommand would take that value for the command). __handoff_command_is compares it
+// quietly: `test (__handoff_command) = run` with no command yet is `test = run`, and fish printed
+// "test: Missing argument" for every such condition at each Tab.
 const FISH_COMMAND = `function __handoff_command
     set -l skip 0
     for w in (commandline -opc)[2..-1]
@@ -163,6 +165,10 @@ const FISH_COMMAND = `function __handoff_command
         end
     end
     return 1
+end
+function __handoff_command_is
+    set -l c (__handoff_command)
+    test "$c" = $argv[1]
 end`;
 
 function fish(): string {
@@ -178,7 +184,7 @@ function fish(): string {
     ...GLOBAL.map((g) => fishOption('not __handoff_command', g)),
   ];
   for (const c of names) {
-    const when = `test (__handoff_command) = ${c}`;
+    const when = `__handoff_command_is ${c}`;
     for (const o of optionsOf(c)) lines.push(fishOption(when, o));
     if (argValues(c).length)
       lines.push(`complete -c deploy -n ${fquote(when)} -a ${fquote(argValues(c).join(' '))}`);

@@ -2,7 +2,7 @@
 // person pressing Tab would (bash: its completion function; fish: `complete -C`; zsh: a real
 // interactive zsh in a pseudo-terminal). A shell that is not installed fails the test in CI
 // (scripts/ensure-tools.ts installs them) and skips elsewhere, saying so.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,7 +78,7 @@ describe('completion scripts', () => {
     'fish completes commands, flags and values',
     () => {
       const file = script('fish');
-      const out = execFileSync(
+      const r = spawnSync(
         'fish',
         [
           '-c',
@@ -88,7 +88,9 @@ describe('completion scripts', () => {
         ],
         { encoding: 'utf8', env: { ...process.env, SEP }, timeout: 50_000 },
       );
-      expect(answers(out, (l) => l.split('\t')[0]!)).toEqual(Object.fromEntries(CASES));
+      expect(answers(r.stdout, (l) => l.split('\t')[0]!)).toEqual(Object.fromEntries(CASES));
+      // Nothing under the prompt: a condition's error would print at every Tab.
+      expect([r.status, r.stderr]).toEqual([0, '']);
     },
     60_000,
   );

@@ -126,8 +126,11 @@ p.gated('memory sampler on this machine', problems, () => {
     const compared = run.samples.filter((s) => s.epochSeconds * 1000 <= compareUntilMs);
     const { failures, checked } = p.compareSeries(compared, readings, steps);
     expect(failures).toEqual([]);
-    // Ticks the test itself read within 150 ms of: under CI load (17 on 2 cores) its own timer lags.
-    expect(checked).toBeGreaterThanOrEqual(Math.floor(compared.length * 0.8));
+    // Ticks the test itself read within 150 ms of, so the comparison above is not empty: its own
+    // 100 ms timer lags under load, which the sampler does not decide. Measured 20-21 of 21 quiet and
+    // at load 13; a fresh-clone CI run at load ~17 checked 16 of 23 (70 %) and failed the 80 % this
+    // was. Half of the ticks: over 10 comparisons across the six steps of the miniature deploy.
+    expect(checked).toBeGreaterThanOrEqual(Math.ceil(compared.length / 2));
     expect(Math.max(...compared.map((s) => s.buildRssKb ?? 0))).toBeGreaterThan(100 * 1024);
 
     const analysis = analyzeMemory(
@@ -191,7 +194,7 @@ p.gated('memory sampler on this machine', problems, () => {
     ['its stdout closed, SIGPIPE ignored (EPIPE)', { ignorePipe: true }, (r) => r.child.stdout!.destroy()],
     ['its parent killed (SSH session gone)', { parent: true }, (r) => process.kill(r.child.pid!, 'SIGKILL')],
   ];
-  it.each(endings)('leaves no process behind after %s', async (_name, how, end) => {
+  it.each(endings)('leaves no process behind after %s', async (name, how, end) => {
     const dir = freshCgroup('end');
     const marks = mkdtempSync(join(tmp, 'marks-'));
     const run = p.startSampler(dir, { marksDir: marks, intervalSeconds: 1, source: 'auto' }, how);
@@ -199,8 +202,13 @@ p.gated('memory sampler on this machine', problems, () => {
     expect(p.leftovers(dir, marks).length).toBeGreaterThanOrEqual(1); // the check sees a live sampler
     const t = Date.now();
     end(run);
-    expect(await p.until(() => p.leftovers(dir, marks).length === 0, 3_000)).toBe(true);
-    expect(Date.now() - t).toBeLessThan(2_500);
+    // A signal ends it at once (measured 3-81 ms, quiet and at load 13). A closed stdout or a gone
+    // parent is noticed only at its next tick, or the one after when a tick was already writing:
+    // measured 0.97-2.06 s (the 2.06 at load 13); in the suite logs (load up to 22) whole tests, about
+    // 1 s of them before the end, took up to 3.3 s where 2.5 s was the bound. Two intervals + 1.5 s.
+    const bound = how.parent || /stdout/.test(name) ? 2 * 1000 + 1500 : 2500;
+    expect(await p.until(() => p.leftovers(dir, marks).length === 0, bound + 500)).toBe(true);
+    expect(Date.now() - t).toBeLessThan(bound);
   });
 
   p.gated(

@@ -6,55 +6,13 @@
 // fails only that host. With no such peer, a command goes at once: a host deployed alone, or
 // ahead of the others, never waits.
 import { randomUUID } from 'node:crypto';
-import { SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Pacer } from './pacer.ts';
-import { CommandPoll } from './ssm-poll.ts';
-
-/** executionTimeout (the agent kills the command then) and TimeoutSeconds (delivery), in seconds. */
-export type SendLimits = { execution: number; timeout: number };
-/**
- * The command's ID, or why SendCommand failed: `refused` when the service answered with a client
- * error (4xx: nothing was sent to any instance); otherwise it is unknown whether it ran (never resent).
- */
-export type Sent = { commandId: string } | { error: string; refused: boolean };
+import { type CommandPoll, CommandPolls } from './ssm-poll.ts';
+import { type Fanned, type SendLimits, sendJoint } from './ssm-send.ts';
 
 /** Run Command takes at most 50 InstanceIds in one SendCommand. */
 export const MAX_INSTANCE_IDS = 50;
-const errName = (e: unknown) => (e as { name?: string }).name ?? '';
-
-/** SendCommand, sent again only on a ThrottlingException (which says it was not accepted). */
-export async function sendCommand(
-  to: { client: SSMClient; pacer: Pacer },
-  instanceIds: string[],
-  commands: string[],
-  limits: SendLimits,
-  signal?: AbortSignal,
-): Promise<Sent> {
-  const n = String(instanceIds.length);
-  for (;;) {
-    await to.pacer.slot(signal);
-    try {
-      const out = await to.client.send(
-        new SendCommandCommand({
-          DocumentName: 'AWS-RunShellScript',
-          InstanceIds: instanceIds,
-          Parameters: { commands, executionTimeout: [String(limits.execution)] },
-          TimeoutSeconds: limits.timeout,
-          Comment: 'handoff',
-          // Every target at once, and none left out because another failed: the engine already
-          // decided that each of these hosts runs it, and each host's step judges its own result.
-          ...(instanceIds.length > 1 ? { MaxConcurrency: n, MaxErrors: n } : {}),
-        }),
-      );
-      to.pacer.ok();
-      return { commandId: out.Command?.CommandId as string };
-    } catch (e) {
-      if (errName(e) !== 'ThrottlingException')
-        return { error: (e as Error).message, refused: (e as { $fault?: string }).$fault === 'client' };
-      to.pacer.throttled();
-    }
-  }
-}
 
 export type JointRequest = {
   instanceId: string;
@@ -66,7 +24,7 @@ export type JointRequest = {
   signal?: AbortSignal;
 };
 
-export type Joined = { runId: string; sent: Sent; instances: number };
+export type Joined = Fanned & { runId: string };
 
 type Member = { instanceId: string; done: (j: Joined) => void; fail: (e: unknown) => void; off: () => void };
 type Group = {
@@ -105,28 +63,19 @@ type Host = {
 export class JointSender {
   private readonly hosts = new Map<string, Host>();
   private readonly groups = new Set<Group>();
-  /** The polls of joint commands that hosts wait on, by command ID. */
-  private readonly polls = new Map<string, CommandPoll>();
+  /** The polls of joint commands that hosts wait on. */
+  private readonly polls: CommandPolls;
   private readonly o: Required<JointOptions>;
   /** SendCommand requests made, and the host commands they carried. */
   readonly stats = { sends: 0, commands: 0 };
   constructor(o: JointOptions) {
     this.o = { graceMs: Math.min(10, o.windowMs), followMs: 3000, syncMs: 1500, ...o };
+    this.polls = new CommandPolls(o);
   }
 
   /** The poll the hosts of a joint command share (one ListCommandInvocations per look for all). */
   poll(commandId: string): CommandPoll {
-    const known = this.polls.get(commandId);
-    if (known) return known;
-    const p = new CommandPoll({
-      client: this.o.client,
-      pacer: this.o.pacer,
-      commandId,
-      // A host that looks again later (after its cancel) gets this poll's loop going again.
-      idle: () => this.polls.get(commandId) === p && this.polls.delete(commandId),
-    });
-    this.polls.set(commandId, p);
-    return p;
+    return this.polls.of(commandId);
   }
 
   /** A host whose commands may join others'. */
@@ -252,29 +201,14 @@ export class JointSender {
     for (const m of members) m.off(); // sent for every member: an abort now is a cancel (the executor's)
     if (members.length === 0) return;
     const runId = randomUUID();
-    const ids = members.map((m) => m.instanceId);
-    this.stats.sends++;
-    this.stats.commands += ids.length;
+    this.stats.commands += members.length;
     try {
-      const sent = await sendCommand(this.o, ids, g.req.build(runId), g.req.limits);
-      if ('error' in sent && sent.refused && ids.length > 1) return await this.alone(members, g.req, runId);
-      for (const m of members) m.done({ runId, sent, instances: ids.length });
+      const ids = members.map((m) => m.instanceId);
+      const { sends, each } = await sendJoint(this.o, ids, g.req.build(runId), g.req.limits);
+      this.stats.sends += sends;
+      for (const [i, m] of members.entries()) m.done({ runId, ...(each[i] as Fanned) });
     } catch (e) {
       for (const m of members) m.fail(e);
     }
-  }
-
-  /**
-   * Refused as a whole (an instance that is not managed, IAM that denies one of them): nothing ran,
-   * so each host's command goes alone, and only the host the service refuses fails.
-   */
-  private async alone(members: Member[], req: JointRequest, runId: string): Promise<void> {
-    await Promise.all(
-      members.map(async (m) => {
-        this.stats.sends++;
-        const sent = await sendCommand(this.o, [m.instanceId], req.build(runId), req.limits);
-        m.done({ runId, sent, instances: 1 });
-      }),
-    );
   }
 }

@@ -1,8 +1,9 @@
 // One poll for every host of a joint command (docs/transports.md, "Batches"): the hosts that share
-// a SendCommand wait on one CommandPoll, which lists all the command's invocations at once
-// (ListCommandInvocations with Details: each one's status, exit code and the first 2,500
-// characters of its output, paged by NextToken) and hands each host its own once it is final,
-// where a GetCommandInvocation per host per poll was most of a deploy's API requests.
+// a SendCommand wait on one CommandPoll (CommandPolls keeps one per command), which lists all the
+// command's invocations at once (ListCommandInvocations with Details: each one's status, exit code
+// and the first 2,500 characters of its output, paged by NextToken) and hands each host its own
+// once it is final, where a GetCommandInvocation per host per poll was most of a deploy's API
+// requests.
 import {
   type CommandInvocation,
   type GetCommandInvocationCommandOutput,
@@ -143,6 +144,29 @@ export class CommandPoll {
         reads.again(e);
       }
     }
+  }
+}
+
+/** The polls of joint commands that hosts wait on, by command ID: one while any host waits on it. */
+export class CommandPolls {
+  private readonly polls = new Map<string, CommandPoll>();
+  private readonly o: { client: SSMClient; pacer: Pacer };
+  constructor(o: { client: SSMClient; pacer: Pacer }) {
+    this.o = o;
+  }
+
+  of(commandId: string): CommandPoll {
+    const known = this.polls.get(commandId);
+    if (known) return known;
+    const p = new CommandPoll({
+      client: this.o.client,
+      pacer: this.o.pacer,
+      commandId,
+      // A host that looks again later (after its cancel) gets this poll's loop going again.
+      idle: () => this.polls.get(commandId) === p && this.polls.delete(commandId),
+    });
+    this.polls.set(commandId, p);
+    return p;
   }
 }
 

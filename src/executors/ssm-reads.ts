@@ -2,7 +2,7 @@
 // (GetCommandInvocation, ListCommandInvocations, CancelCommand) is safe to repeat: throttling, a
 // server error (5xx) or a dropped connection is asked again after a pause, a few times in a row at
 // most. SendCommand is not a read: sent again only on throttling, since a lost answer may hide a
-// command that runs (src/executors/ssm-joint.ts).
+// command that runs (src/executors/ssm-send.ts).
 import { isRetryable, isThrottling } from '../aws/retry.ts';
 import type { Pacer } from './pacer.ts';
 

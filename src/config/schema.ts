@@ -9,7 +9,8 @@ import { app } from './schema-app.ts';
 import { positiveSeconds, threshold } from './schema-helpers.ts';
 import { maintenance } from './schema-maintenance.ts';
 import { rollout } from './schema-rollout.ts';
-import { jump, sshConfigFile } from './schema-ssh.ts';
+import { jump, ssh } from './schema-ssh.ts';
+import { ssm } from './schema-ssm.ts';
 
 // One name per transport in the registry (src/transports/registry.ts).
 const transportName = z.enum(TRANSPORT_NAMES);
@@ -161,103 +162,8 @@ export const configSchema = z
       .describe(
         "How commands reach the hosts: 'ssh' or 'ssm' (Systems Manager Run Command: docs/transports.md). Per host: hosts[].transport.",
       ),
-    ssh: z
-      .strictObject({
-        knownHostsPath: z
-          .string()
-          .min(1)
-          .default('~/.ssh/known_hosts')
-          .describe(
-            'known_hosts used to verify host keys, read as OpenSSH reads it (patterns, negation, hashed names, @revoked); a host vouched for only by @cert-authority is refused (host certificates are not verified).',
-          ),
-        strictHostKeyChecking: z
-          .boolean()
-          .default(true)
-          .describe(
-            'Refuse unknown host keys (changed keys are always refused); false accepts an unknown key with a loud warning naming its fingerprint.',
-          ),
-        connectTimeoutSeconds: positiveSeconds('SSH connect timeout.').default(10),
-        connectAttempts: z
-          .number()
-          .int()
-          .min(1)
-          .max(10)
-          .default(3)
-          .describe(
-            'Attempts per SSH connection, 1 s, 2 s, 4 s ... apart (OpenSSH: ConnectionAttempts); only network failures are retried, never a refused host key or login. Also used to reconnect after a connection is lost mid-deploy.',
-          ),
-        jump: jump.optional(),
-        configFile: sshConfigFile,
-      })
-      .describe('SSH connections: host keys are verified against known_hosts.')
-      .prefault({}),
-    ssm: z
-      .strictObject({
-        region: z
-          .string()
-          .min(1)
-          .optional()
-          .describe('AWS region; default: the SDK chain (AWS_REGION, profile).'),
-        endpoint: z
-          .url()
-          .optional()
-          .describe('Systems Manager endpoint override (a local or test endpoint).'),
-        executionTimeoutSeconds: z
-          .number()
-          .int()
-          .min(1)
-          .max(172_800)
-          .default(3600)
-          .describe("A command's executionTimeout on the host when its step sets no deadline."),
-        deliveryTimeoutSeconds: z
-          .number()
-          .int()
-          .min(30)
-          .max(2_592_000)
-          .default(60)
-          .describe(
-            "TimeoutSeconds: how long a command may wait for the host's agent to take it (the command then never runs).",
-          ),
-        bucket: z
-          .string()
-          .regex(
-            /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-            'an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
-          )
-          .optional()
-          .describe(
-            'S3 bucket for uploads: the release goes there once and each host fetches it through a presigned URL (without it: 48 KiB pieces through Run Command).',
-          ),
-        bucketPrefix: z
-          .string()
-          .regex(/^[^/].*\/$|^$/, "a key prefix ending in '/' (or empty)")
-          .default('handoff/')
-          .describe('Key prefix of the release objects in the bucket (objects are named by their sha256).'),
-        s3Endpoint: z
-          .url()
-          .optional()
-          .describe('S3 endpoint override (a local or test endpoint; path-style).'),
-        presignSeconds: z
-          .number()
-          .int()
-          .min(30)
-          .max(3600)
-          .default(300)
-          .describe(
-            'How long a presigned URL works: the host fetches at once, and the URL stays in Run Command history.',
-          ),
-        joinWindowMs: z
-          .number()
-          .int()
-          .min(0)
-          .max(1000)
-          .default(50)
-          .describe(
-            'How long a command waits for the same command from the other hosts of its batch, to go out as one SendCommand; 0: one SendCommand per host.',
-          ),
-      })
-      .describe("Transport 'ssm': Systems Manager Run Command (docs/transports.md).")
-      .prefault({}),
+    ssh,
+    ssm,
     lock: z
       .strictObject({
         staleAfterMinutes: positiveSeconds(

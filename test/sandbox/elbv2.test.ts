@@ -275,10 +275,13 @@ describe.skipIf(missing !== undefined && !process.env.CI)('ELBv2 endpoint over H
     expect(currentSessions(await server('h1'))).toBe(0); // idle…
     expect((await stateOf(H1))?.State).toBe('draining'); // …yet draining for the whole delay, as an ALB reports
     expect((await health()).map((d) => d.Target?.Id)).toContain(H1);
+    let slowestPollMs = 0;
     const unused = await waitFor(
       'unused',
       async () => {
+        const asked = Date.now();
         const s = await stateOf(H1);
+        slowestPollMs = Math.max(slowestPollMs, Date.now() - asked);
         return s?.State === 'draining' ? undefined : s;
       },
       DELAY_S * 1000 + 2000,
@@ -290,7 +293,9 @@ describe.skipIf(missing !== undefined && !process.env.CI)('ELBv2 endpoint over H
       Description: 'Target is not registered to the target group',
     });
     expect(elapsed).toBeGreaterThanOrEqual(DELAY_S * 1000);
-    expect(elapsed).toBeLessThan(DELAY_S * 1000 + 1000);
+    // Seen within a second of the delay, plus the slowest poll of this run: at load one
+    // DescribeTargetHealth can take longer than the emulator's lateness (the model of drain.test.ts).
+    expect(elapsed).toBeLessThan(DELAY_S * 1000 + 1000 + slowestPollMs);
     expect((await health()).map((d) => d.Target?.Id)).toEqual([H2]); // gone from the unfiltered list
     expect((await server('h1')).op).toBe('MAINT');
   });
